@@ -1,0 +1,79 @@
+"""The `gantool` command. One module per command; torch is imported only inside commands.
+
+Errors: a `UserError` prints one line and exits 2; `--debug` shows the traceback too.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+import click
+import typer
+
+from gantool import __version__
+from gantool.errors import TrainingDiverged, UserError
+
+HELP = """Train, watch, export, sample and evaluate GANs from the terminal.
+
+Quick start:  gantool train dcgan --epochs 1     (MNIST, downloaded once)
+
+Models, losses and datasets come from plugins: `gantool plugins` lists them."""
+
+_state = {"debug": False}
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"gantool {__version__}")
+        raise typer.Exit()
+
+
+def build_app() -> typer.Typer:
+    from gantool.cli import checks, plugins_cmd, train
+    from gantool.plugins import get_plugins
+
+    app = typer.Typer(help=HELP, no_args_is_help=True, pretty_exceptions_enable=False,
+                      context_settings={"help_option_names": ["-h", "--help"]}, rich_markup_mode=None)
+
+    @app.callback()
+    def root(
+        version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+        debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    ) -> None:
+        _state["debug"] = debug
+
+    train.register(app)
+    plugins_cmd.register(app)
+    checks.register(app)
+    get_plugins().add_commands(app)
+    return app
+
+
+def _fail(message: str, code: int) -> None:
+    if _state["debug"] or os.environ.get("GANTOOL_DEBUG"):
+        traceback.print_exc()
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    _state["debug"] = "--debug" in args
+    try:
+        app = build_app()
+        code = app(args=args, prog_name="gantool", standalone_mode=False)
+    except UserError as exc:
+        _fail(str(exc), 2)
+    except TrainingDiverged as exc:
+        _fail(str(exc), 1)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        print("aborted", file=sys.stderr)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,31 @@
+"""`gantool plugins`: what is installed, what each plugin registers, and what failed."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+PLURAL = {"loss": "losses"}
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("plugins")
+    def plugins(as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON.")) -> None:
+        """List plugins (built-in and installed), their versions and what they register."""
+        from rich.console import Console
+        from rich.table import Table
+
+        from gantool.plugins import get_plugins
+
+        infos = list(get_plugins().registry.plugins.values())
+        if as_json:
+            typer.echo(json.dumps([i.to_json() for i in infos], indent=2))
+            return
+        table = Table("plugin", "version", "registers", "status")
+        for info in infos:
+            registers = "\n".join(f"{PLURAL.get(kind, kind + 's')}: {', '.join(names)}" for kind, names in info.registered.items())
+            status = "[green]loaded[/]" if info.status == "loaded" else f"[red]failed[/]: {info.error}"
+            name = f"{info.name} (built-in)" if info.builtin else info.name
+            table.add_row(name, info.version, registers or "-", status)
+        Console().print(table)

@@ -1,0 +1,73 @@
+"""`gantool train MODEL`: start a run, or continue one with `--resume RUN_DIR`."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+EXIT_CODES = {"finished": 0, "stopped": 0}
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("train")
+    def train(
+        model: Optional[str] = typer.Argument(None, help="Model to train (see `gantool plugins`), e.g. dcgan, gan, toy."),
+        data: Optional[str] = typer.Option(None, "--data", help="Dataset: mnist, mnist:test, folder:PATH, npz:PATH, ring, grid."),
+        epochs: Optional[int] = typer.Option(None, "--epochs", help="Passes over the data (ignored when --steps is set)."),
+        steps: Optional[int] = typer.Option(None, "--steps", help="Discriminator steps to train for."),
+        batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Images per step."),
+        lr: Optional[float] = typer.Option(None, "--lr", help="Adam learning rate (both networks)."),
+        loss: Optional[str] = typer.Option(None, "--loss", help="Adversarial loss, e.g. bce."),
+        device: Optional[str] = typer.Option(None, "--device", help="auto (cuda > mps > cpu), cpu, cuda, cuda:N, mps."),
+        precision: Optional[str] = typer.Option(None, "--precision", help="auto (bf16 on CUDA), fp32, bf16, fp16."),
+        seed: Optional[int] = typer.Option(None, "--seed", help="Random seed (weights, data order, latents)."),
+        n_critic: Optional[int] = typer.Option(None, "--n-critic", help="Discriminator steps per generator step."),
+        ema: Optional[bool] = typer.Option(None, "--ema/--no-ema", help="Keep an EMA generator for samples and export."),
+        label_smoothing: Optional[float] = typer.Option(None, "--label-smoothing", help="One-sided: real target 1 - s."),
+        log_every: Optional[int] = typer.Option(None, "--log-every", help="Steps between metric lines."),
+        sample_every: Optional[int] = typer.Option(None, "--sample-every", help="Steps between sample grids (0: end only)."),
+        checkpoint_every: Optional[int] = typer.Option(None, "--checkpoint-every", help="Steps between kept checkpoints."),
+        skip_bad: Optional[bool] = typer.Option(None, "--skip-bad", help="Skip unreadable images in folder datasets."),
+        project: Optional[str] = typer.Option(None, "--project", help="Folder holding runs (default: runs)."),
+        name: Optional[str] = typer.Option(None, "--name", help="Run name; exp, exp-2, ... never overwrite."),
+        config: Optional[Path] = typer.Option(None, "--config", help="TOML file with config keys (see config.toml of a run)."),
+        set_: list[str] = typer.Option([], "--set", help="Override any config key: --set model.ngf=32 --set beta1=0.0"),
+        resume: Optional[Path] = typer.Option(None, "--resume", help="Continue RUN_DIR (or a checkpoint file) exactly."),
+    ) -> None:
+        """Train a GAN with the shared loop; writes runs/<model>/<name>/ (see docs/design.md).
+
+        Ctrl-C (or SIGTERM) finishes the current step, saves a checkpoint and marks the
+        run interrupted; `gantool train --resume RUN_DIR` continues it exactly.
+        """
+        from gantool.config import parse_sets
+        from gantool.errors import UserError
+        from gantool.plugins import registry
+        from gantool.train import session
+        from gantool.train.report import default_reporter
+
+        flags = {k: v for k, v in {
+            "data": data, "epochs": epochs, "steps": steps, "batch_size": batch_size, "lr": lr, "loss": loss,
+            "device": device, "precision": precision, "seed": seed, "n_critic": n_critic, "ema": ema,
+            "label_smoothing": label_smoothing, "log_every": log_every, "sample_every": sample_every,
+            "checkpoint_every": checkpoint_every, "skip_bad": skip_bad, "project": project, "name": name,
+        }.items() if v is not None}
+        reporter = default_reporter()
+        if resume is not None:
+            allowed = {"epochs", "steps", "device"}
+            extra = sorted(set(flags) - allowed) + (["--config"] if config else []) + (["--set"] if set_ else [])
+            if extra or model:
+                what = ", ".join(extra + ([f"model {model}"] if model else []))
+                raise UserError(f"--resume continues a run as it was configured; only --steps, --epochs and --device may change (got {what})")
+            trainer, run, total, resumed = session.resume_run(registry(), resume, flags, reporter)
+        else:
+            if not model:
+                raise UserError("name a model to train, e.g. `gantool train dcgan` (`gantool plugins` lists them)")
+            trainer, run, total, resumed = session.new_run(registry(), model, config, flags, parse_sets(set_), reporter)
+        state = trainer.fit(run, total, resumed=resumed)
+        reporter.message(f"{state} at step {trainer.step}: {run.path}")
+        if state == "interrupted":
+            reporter.message(f"continue with: gantool train --resume {run.path}")
+            raise typer.Exit(143 if trainer._signal == signal.SIGTERM else 130)

@@ -1,0 +1,192 @@
+"""The typed run config and how it is resolved.
+
+Layers, later wins: gantool defaults <- the model's defaults <- the loss's defaults <-
+`--config FILE.toml` <- CLI flags <- `--set key=value`. The resolved config is written to
+the run's config.toml and is all a resumed run needs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gantool import tomlio
+from gantool.errors import UserError
+
+OPTION_TABLES = ("model_options", "loss_options", "data_options")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+
+
+@dataclass
+class RunConfig:
+    model: str
+    loss: str = "bce"
+    data: str = "mnist"
+    seed: int = 0
+    device: str = "auto"
+    precision: str = "auto"
+    project: str = "runs"
+    name: str = "exp"
+    # length: `steps` wins when set; otherwise `epochs` passes over the data
+    epochs: int = 1
+    steps: int = 0
+    batch_size: int = 64
+    # optimisation (Adam); lr_d = 0 means "same as lr"
+    optimizer: str = "adam"
+    lr: float = 2e-4
+    lr_d: float = 0.0
+    beta1: float = 0.5
+    beta2: float = 0.999
+    n_critic: int = 1
+    ema: bool = False
+    ema_decay: float = 0.999
+    label_smoothing: float = 0.0
+    # problem shape
+    latent_dim: int = 100
+    image_size: int = 28
+    channels: int = 1
+    # bookkeeping cadence, in steps (0 disables periodic samples/checkpoints)
+    log_every: int = 50
+    sample_every: int = 500
+    checkpoint_every: int = 2000
+    sample_count: int = 64
+    skip_bad: bool = False
+    model_options: dict[str, Any] = field(default_factory=dict)
+    loss_options: dict[str, Any] = field(default_factory=dict)
+    data_options: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def hash(self) -> str:
+        """Short stable hash of what changes the trained model (not where it is saved)."""
+        payload = {k: v for k, v in self.to_dict().items() if k not in ("project", "name", "device")}
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+
+    @property
+    def lr_discriminator(self) -> float:
+        return self.lr_d or self.lr
+
+
+FIELDS = {f.name: f for f in dataclasses.fields(RunConfig)}
+
+
+def _coerce(key: str, value: Any, source: str) -> Any:
+    """Check a value against the field's type; ints are accepted where floats are expected."""
+    if key in OPTION_TABLES:
+        if not isinstance(value, dict):
+            raise UserError(f"{source}: [{key}] must be a table")
+        return dict(value)
+    kind = FIELDS[key].type
+    ok = {
+        "str": isinstance(value, str),
+        "int": isinstance(value, int) and not isinstance(value, bool),
+        "float": isinstance(value, (int, float)) and not isinstance(value, bool),
+        "bool": isinstance(value, bool),
+    }.get(kind, True)
+    if not ok:
+        raise UserError(f"{source}: {key} must be a {kind}, got {value!r}")
+    return float(value) if kind == "float" else value
+
+
+def apply_layer(values: dict[str, Any], layer: dict[str, Any], source: str) -> None:
+    """Merge one layer into `values`, rejecting unknown keys with a suggestion."""
+    for key, value in layer.items():
+        if key == "versions":  # written by gantool into config.toml; informational only
+            continue
+        if "." in key:  # model.ngf=32 style keys from --set
+            table, _, sub = key.partition(".")
+            table_key = f"{table}_options"
+            if table_key not in OPTION_TABLES:
+                raise UserError(f"{source}: unknown option table {table!r}; use model., loss. or data.")
+            values.setdefault(table_key, {})[sub] = value
+            continue
+        if key not in FIELDS:
+            close = difflib.get_close_matches(key, list(FIELDS), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise UserError(f"{source}: unknown config key {key!r}{hint}")
+        value = _coerce(key, value, source)
+        if key in OPTION_TABLES:
+            values.setdefault(key, {}).update(value)
+        else:
+            values[key] = value
+
+
+def parse_sets(pairs: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"--set expects key=value, got {pair!r}")
+        out[key.strip()] = tomlio.parse_value(text.strip())
+    return out
+
+
+def validate(cfg: RunConfig) -> RunConfig:
+    checks = [
+        (cfg.batch_size > 0, "batch_size must be positive"),
+        (cfg.epochs >= 0 and cfg.steps >= 0, "epochs and steps cannot be negative"),
+        (cfg.epochs > 0 or cfg.steps > 0, "set --epochs or --steps to a positive number"),
+        (cfg.lr > 0 and cfg.lr_d >= 0, "learning rates must be positive"),
+        (cfg.n_critic >= 1, "n_critic must be at least 1"),
+        (0.0 <= cfg.label_smoothing < 0.5, "label_smoothing must be in [0, 0.5)"),
+        (0.0 < cfg.ema_decay < 1.0, "ema_decay must be in (0, 1)"),
+        (cfg.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}"),
+        (cfg.latent_dim > 0 and cfg.image_size > 0, "latent_dim and image_size must be positive"),
+        (cfg.channels in (1, 3), "channels must be 1 or 3"),
+        (cfg.log_every > 0, "log_every must be positive"),
+        (min(cfg.sample_every, cfg.checkpoint_every) >= 0, "sample_every/checkpoint_every cannot be negative"),
+        (0 < cfg.sample_count <= 1024, "sample_count must be in 1..1024"),
+        (cfg.optimizer == "adam", "optimizer must be 'adam'"),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise UserError(f"invalid config: {message}")
+    return cfg
+
+
+def resolve(
+    model: str,
+    model_defaults: dict[str, Any],
+    loss_defaults: Any,
+    file: Path | None,
+    flags: dict[str, Any],
+    sets: dict[str, Any],
+) -> RunConfig:
+    """Build the config from its layers. `loss_defaults(name)` returns a loss's defaults.
+
+    The loss is known only once the other layers are read, so they are merged first to
+    find it, then the loss's defaults are slotted in just above the model's.
+    """
+    file_layer = tomlio.load(file) if file else {}
+    upper = [(file_layer, f"config file {file}"), (flags, "command line"), (sets, "--set")]
+
+    values: dict[str, Any] = {"model": model}
+    apply_layer(values, model_defaults, f"defaults of model {model!r}")
+    probe = dict(values)
+    for layer, source in upper:
+        apply_layer(probe, layer, source)
+    loss_name = probe.get("loss", FIELDS["loss"].default)
+    apply_layer(values, loss_defaults(loss_name), f"defaults of loss {loss_name!r}")
+    for layer, source in upper:
+        apply_layer(values, layer, source)
+    if values.get("model", model) != model:
+        raise UserError(f"config says model {values['model']!r} but the command trains {model!r}")
+    # `--epochs` on the command line means "train by epochs" even if a lower layer set steps
+    if "epochs" in flags and "steps" not in flags and "steps" not in sets:
+        values["steps"] = 0
+    return validate(RunConfig(**values))
+
+
+def from_dict(data: dict[str, Any], source: str) -> RunConfig:
+    """A RunConfig from a saved config (config.toml or a checkpoint)."""
+    values: dict[str, Any] = {}
+    if "model" not in data:
+        raise UserError(f"{source} has no model name")
+    apply_layer(values, data, source)
+    return validate(RunConfig(**values))

@@ -1,0 +1,33 @@
+"""Built-in architectures, registered through the same hook as any plugin's."""
+
+from gantool import hookimpl
+from gantool.specs import ModelSpec, lazy
+
+_ADAM_DCGAN = {"optimizer": "adam", "lr": 2e-4, "beta1": 0.5, "beta2": 0.999}
+
+
+@hookimpl
+def register_models(register):
+    register(ModelSpec(
+        name="gan",
+        summary="the original MLP GAN (Goodfellow et al. 2014), as in the seed tutorials",
+        build=lazy("gantool.models.mlp", "build"),
+        defaults={"data": "mnist", "loss": "bce", "batch_size": 64, "epochs": 30, "latent_dim": 100,
+                  "image_size": 28, "channels": 1, "log_every": 100, "sample_every": 1000, **_ADAM_DCGAN},
+    ))
+    register(ModelSpec(
+        name="dcgan",
+        summary="DCGAN (Radford et al. 2015) for 28, 32 or 64 px, 1 or 3 channels",
+        build=lazy("gantool.models.dcgan", "build"),
+        defaults={"data": "mnist", "loss": "bce", "batch_size": 128, "epochs": 5, "latent_dim": 100,
+                  "image_size": 28, "channels": 1, "log_every": 50, "sample_every": 200, **_ADAM_DCGAN},
+    ))
+    register(ModelSpec(
+        name="toy",
+        summary="small MLP pair for 2-D data (ring, grid)",
+        build=lazy("gantool.models.toy", "build"),
+        data_kind="vector",
+        defaults={"data": "ring", "loss": "bce", "batch_size": 256, "steps": 5000, "latent_dim": 2,
+                  "lr": 1e-3, "beta1": 0.5, "beta2": 0.999, "log_every": 100, "sample_every": 1000,
+                  "checkpoint_every": 5000, "sample_count": 1024},
+    ))

@@ -1,0 +1,1 @@
+"""ONNX Runtime sessions: provider choice, batching, IO binding. Never imports torch."""

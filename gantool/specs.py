@@ -1,0 +1,132 @@
+"""The typed specs a plugin registers. A plugin author reads this after hookspecs.py.
+
+Specs are small frozen records: a name, a one-line summary, a factory and defaults.
+They never import torch, so listing plugins or printing `--help` stays fast; factories
+import their heavy modules when called.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal
+
+import numpy as np
+
+DataKind = Literal["image", "vector"]
+
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+
+
+def check_name(name: str) -> None:
+    """Names are lowercase identifiers with -, _ or . so they work as CLI arguments."""
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        raise ValueError(f"invalid name {name!r}: use lowercase letters, digits, '-', '_' or '.'")
+
+
+@dataclass(frozen=True)
+class ModelArgs:
+    """What a model factory gets: the resolved shape of the problem plus free options."""
+
+    latent_dim: int
+    image_size: int
+    channels: int
+    num_classes: int = 0
+    data_dim: int = 0  # feature count for vector data (kind "vector")
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class GanModules:
+    """A generator and a discriminator (torch modules) built by a model factory."""
+
+    generator: Any
+    discriminator: Any
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """An architecture. `build(ModelArgs) -> GanModules`.
+
+    `defaults` are run-config values the model prefers (dataset, loss, batch_size, lr,
+    betas, image_size, latent_dim, epochs, ...); they sit between gantool's defaults and
+    the user's config file. `make_step`, when given, replaces the default adversarial
+    step for models whose training is not one G against one D.
+    """
+
+    name: str
+    summary: str
+    build: Callable[[ModelArgs], GanModules]
+    defaults: dict[str, Any] = field(default_factory=dict)
+    data_kind: DataKind = "image"
+    make_step: Callable[..., Any] | None = None
+
+
+@dataclass(frozen=True)
+class LossSpec:
+    """An adversarial loss. `factory(options) -> object` with `d_loss` and `g_loss`."""
+
+    name: str
+    summary: str
+    factory: Callable[[dict[str, Any]], Any]
+    defaults: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DataRequest:
+    """What the consumer of a dataset needs: the model's image shape, the split, options."""
+
+    image_size: int = 28
+    channels: int = 1
+    split: str = "train"
+    skip_bad: bool = False
+    progress: bool = True
+
+
+@dataclass
+class DataArrays:
+    """A dataset in memory as numpy arrays (no torch, so eval can use it too).
+
+    Images are uint8 `[N, C, H, W]`; vectors are float32 `[N, D]`. Labels are int64 `[N]`.
+    """
+
+    x: np.ndarray
+    kind: DataKind
+    labels: np.ndarray | None = None
+    num_classes: int = 0
+    description: str = ""
+    skipped: int = 0
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A dataset. `load(arg, request) -> DataArrays`; `arg` is the text after `name:`."""
+
+    name: str
+    summary: str
+    load: Callable[[str | None, DataRequest], DataArrays]
+    data_kind: DataKind = "image"
+    arg_help: str = ""  # e.g. "PATH" for folder:PATH; empty when no argument is taken
+
+
+@dataclass(frozen=True)
+class FeatureExtractorSpec:
+    """A feature extractor for evaluation. `factory(arg) -> extractor`."""
+
+    name: str
+    summary: str
+    factory: Callable[[str | None], Any]
+    defaults: dict[str, Any] = field(default_factory=dict)
+
+
+def lazy(module: str, attr: str) -> Callable[..., Any]:
+    """A callable that imports `module.attr` on first use; keeps torch out of start-up."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        from importlib import import_module
+
+        return getattr(import_module(module), attr)(*args, **kwargs)
+
+    call.__name__ = f"lazy_{attr}"
+    call.__qualname__ = f"lazy({module}:{attr})"
+    return call

@@ -1,0 +1,1 @@
+"""The shared training loop: every model, built-in or plugin, trains through `Trainer`."""

@@ -1,0 +1,100 @@
+"""The run directory contract (see docs/design.md): one folder per run, never overwritten.
+
+Every file here is written so a reader (the monitor, another terminal, a crash) always
+sees valid content: JSONL files only ever gain whole lines, other files are replaced
+atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from gantool.errors import UserError
+from gantool.fsutil import append_jsonl, atomic_write_json, atomic_write_text
+
+CONFIG, METRICS, EVENTS, STATUS, CONTROL = "config.toml", "metrics.jsonl", "events.jsonl", "status.json", "control"
+
+
+class RunDir:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.samples = self.path / "samples"
+        self.checkpoints = self.path / "checkpoints"
+
+    @classmethod
+    def create(cls, project: str | Path, model: str, name: str) -> "RunDir":
+        """Make `project/model/name`, or `name-2`, `name-3`, ... if it exists (mkdir is atomic)."""
+        parent = Path(project) / model
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(f"cannot create run folder under {parent}: {exc.strerror}") from None
+        for i in range(1, 10_000):
+            path = parent / (name if i == 1 else f"{name}-{i}")
+            try:
+                path.mkdir()
+            except FileExistsError:
+                continue
+            run = cls(path)
+            run.samples.mkdir()
+            run.checkpoints.mkdir()
+            return run
+        raise UserError(f"too many runs named {name!r} in {parent}; pick another --name")
+
+    @classmethod
+    def open(cls, path: Path) -> "RunDir":
+        run = cls(path)
+        if not (run.path / CONFIG).is_file() and not run.checkpoints.is_dir():
+            raise UserError(f"{path} is not a gantool run directory (no {CONFIG} or checkpoints/)")
+        run.samples.mkdir(exist_ok=True)
+        run.checkpoints.mkdir(exist_ok=True)
+        return run
+
+    def file(self, name: str) -> Path:
+        return self.path / name
+
+    def write_config(self, text: str) -> None:
+        atomic_write_text(self.file(CONFIG), text)
+
+    def event(self, event: str, step: int, **details: Any) -> None:
+        append_jsonl(self.file(EVENTS), {"time": round(time.time(), 3), "event": event, "step": step, **details})
+
+    def metrics(self, record: dict[str, Any]) -> None:
+        append_jsonl(self.file(METRICS), record)
+
+    def status(self, **fields: Any) -> None:
+        atomic_write_json(self.file(STATUS), {"pid": os.getpid(), "heartbeat": round(time.time(), 3), **fields})
+
+    def trim_metrics(self, last_step: int) -> int:
+        """On resume: drop metric lines after the checkpoint and any half-written last line.
+
+        Returns how many lines were dropped; the file is replaced atomically.
+        """
+        path = self.file(METRICS)
+        if not path.exists():
+            return 0
+        kept, dropped = [], 0
+        for line in path.read_text().splitlines(keepends=True):
+            try:
+                ok = line.endswith("\n") and json.loads(line).get("step", 0) <= last_step
+            except json.JSONDecodeError:
+                ok = False
+            if ok:
+                kept.append(line)
+            else:
+                dropped += 1
+        if dropped:
+            atomic_write_text(path, "".join(kept))
+        return dropped
+
+    def repair_events(self) -> None:
+        """A kill -9 can leave a partial last line; drop it so every line parses."""
+        path = self.file(EVENTS)
+        if path.exists():
+            text = path.read_text()
+            if text and not text.endswith("\n"):
+                atomic_write_text(path, text[: text.rfind("\n") + 1])

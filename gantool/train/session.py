@@ -1,0 +1,87 @@
+"""Turning a command line into a Trainer: new runs and resumed runs."""
+
+from __future__ import annotations
+
+import platform
+from pathlib import Path
+from typing import Any
+
+from gantool import __version__, tomlio
+from gantool.config import RunConfig, from_dict, resolve
+from gantool.errors import UserError
+from gantool.plugins import Registry
+from gantool.specs import DataArrays, DataRequest
+
+
+def split_data_name(text: str) -> tuple[str, str | None]:
+    name, sep, arg = text.partition(":")
+    return name, (arg if sep else None)
+
+
+def load_data(registry: Registry, cfg: RunConfig, split: str = "train") -> DataArrays:
+    name, arg = split_data_name(cfg.data)
+    spec = registry.get("dataset", name)
+    request = DataRequest(image_size=cfg.image_size, channels=cfg.channels, split=split, skip_bad=cfg.skip_bad)
+    data = spec.load(arg, request)
+    if data.skipped:
+        print(f"skipped {data.skipped} unreadable image(s)")
+    return data
+
+
+def config_toml(cfg: RunConfig) -> str:
+    import torch
+
+    data: dict[str, Any] = cfg.to_dict()
+    data["versions"] = {"gantool": __version__, "torch": torch.__version__, "python": platform.python_version(),
+                        "config_hash": cfg.hash()}
+    return tomlio.dumps(data)
+
+
+def total_steps(cfg: RunConfig, steps_per_epoch: int) -> int:
+    return cfg.steps if cfg.steps else cfg.epochs * steps_per_epoch
+
+
+def new_run(registry: Registry, model: str, config_file: Path | None, flags: dict[str, Any], sets: dict[str, Any], reporter):
+    from gantool.train.rundir import RunDir
+    from gantool.train.trainer import Trainer
+
+    spec = registry.get("model", model)
+    cfg = resolve(model, spec.defaults, lambda name: registry.get("loss", name).defaults, config_file, flags, sets)
+    loss = registry.get("loss", cfg.loss)
+    data = load_data(registry, cfg)
+    # build everything before creating the run folder, so a bad input leaves nothing behind
+    trainer = Trainer(cfg, spec, loss, data, reporter)
+    run = RunDir.create(cfg.project, cfg.model, cfg.name)
+    run.write_config(config_toml(cfg))
+    reporter.message(f"run directory: {run.path}  (data: {data.description}; device {trainer.device}, "
+                     f"{trainer.precision.name})")
+    return trainer, run, total_steps(cfg, trainer.batches.steps_per_epoch), False
+
+
+def resume_run(registry: Registry, path: Path, flags: dict[str, Any], reporter):
+    from gantool.train import checkpoint
+    from gantool.train.rundir import RunDir
+    from gantool.train.trainer import Trainer
+
+    ckpt_path = checkpoint.find(path)
+    state = checkpoint.load(ckpt_path)
+    run = RunDir.open(ckpt_path.parent.parent)
+    saved = dict(state["config"])
+    for key in ("steps", "epochs", "device"):
+        if key in flags:
+            saved[key] = flags[key]
+    if "epochs" in flags and "steps" not in flags:
+        saved["steps"] = 0
+    cfg = from_dict(saved, f"checkpoint {ckpt_path}")
+    spec = registry.get("model", cfg.model)
+    trainer = Trainer(cfg, spec, registry.get("loss", cfg.loss), load_data(registry, cfg), reporter)
+    trainer.load_state_dict(state)
+    total = total_steps(cfg, trainer.batches.steps_per_epoch)
+    if total <= trainer.step:
+        raise UserError(f"{run.path} is already at step {trainer.step} of {total}; pass a larger --steps or --epochs")
+    dropped = run.trim_metrics(trainer.step)
+    run.repair_events()
+    run.write_config(config_toml(cfg))
+    trainer.last_checkpoint = str(ckpt_path.relative_to(run.path))
+    reporter.message(f"resuming {run.path} at step {trainer.step}" + (f" ({dropped} later metric lines dropped)" if dropped else ""))
+    return trainer, run, total, True

@@ -1,0 +1,79 @@
+"""The default adversarial training step, described as phases.
+
+A step is one discriminator update (phase `D`); every `n_critic` steps the generator is
+updated too (phase `G`). When G is due, the fake batch is generated once with autograd on
+and reused for both phases, as the reference DCGAN loop does, so no G forward is wasted.
+Losses come back as detached device tensors: nothing here synchronises with the host.
+
+A plugin whose training is not one G against one D gives its ModelSpec a `make_step`
+returning an object with the same `__call__(step, real, labels) -> dict` and `phases`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import torch
+from torch import nn
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str
+    every: int  # runs on steps where (step + 1) % every == 0
+
+    def due(self, step: int) -> bool:
+        return (step + 1) % self.every == 0
+
+
+@dataclass
+class StepContext:
+    """Everything the Trainer owns that a step needs."""
+
+    generator: nn.Module
+    discriminator: nn.Module
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
+    loss: Any
+    latent_dim: int
+    device: torch.device
+    autocast: Callable[[], Any]
+    scaler: torch.amp.GradScaler
+    n_critic: int = 1
+    on_generator_step: Callable[[], None] = lambda: None  # the Trainer's EMA update
+
+
+class AdversarialStep:
+    def __init__(self, ctx: StepContext):
+        self.ctx = ctx
+        self.phases = [Phase("D", 1), Phase("G", ctx.n_critic)]
+
+    def _optimize(self, loss: torch.Tensor, opt: torch.optim.Optimizer) -> None:
+        opt.zero_grad(set_to_none=True)
+        self.ctx.scaler.scale(loss).backward()
+        self.ctx.scaler.step(opt)
+
+    def __call__(self, step: int, real: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]:
+        c = self.ctx
+        g_due = self.phases[1].due(step)
+        z = torch.randn(real.shape[0], c.latent_dim, device=c.device)
+        with c.autocast(), torch.set_grad_enabled(g_due):
+            fake = c.generator(z)
+        with c.autocast():
+            real_logits = c.discriminator(real)
+            fake_logits = c.discriminator(fake.detach())
+            loss_d = c.loss.d_loss(real_logits, fake_logits)
+        self._optimize(loss_d, c.opt_d)
+        out = {"loss_d": loss_d.detach(), "logit_real": real_logits.detach().float().mean(),
+               "logit_fake": fake_logits.detach().float().mean()}
+        if g_due:
+            c.discriminator.requires_grad_(False)  # no D weight gradients in the G phase
+            with c.autocast():
+                loss_g = c.loss.g_loss(c.discriminator(fake))
+            self._optimize(loss_g, c.opt_g)
+            c.discriminator.requires_grad_(True)
+            c.on_generator_step()
+            out["loss_g"] = loss_g.detach()
+        c.scaler.update()  # one scaler, updated once after both optimizers stepped
+        return out

@@ -1,0 +1,310 @@
+"""The shared loop. It owns devices, precision, optimizers, EMA, logging, samples,
+checkpoints, control and signals; the model only provides modules (and optionally a step).
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import threading
+import time
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+import numpy as np
+import torch
+
+from gantool import __version__
+from gantool.config import RunConfig
+from gantool.errors import TrainingDiverged, UserError
+from gantool.imaging import save_grid, save_scatter
+from gantool.specs import DataArrays, LossSpec, ModelArgs, ModelSpec
+from gantool.train import checkpoint
+from gantool.train.batches import Batches
+from gantool.train.control import ControlFile
+from gantool.train.device import pick_device, pick_precision
+from gantool.train.ema import EMA
+from gantool.train.report import PlainReporter
+from gantool.train.rundir import CONTROL, RunDir
+from gantool.train.step import AdversarialStep, StepContext
+
+HEARTBEAT_S = 2.0
+
+
+class Trainer:
+    def __init__(self, cfg: RunConfig, model: ModelSpec, loss: LossSpec, data: DataArrays,
+                 reporter: PlainReporter | None = None):
+        if data.kind != model.data_kind:
+            raise UserError(f"model {model.name!r} trains on {model.data_kind} data but {cfg.data!r} is {data.kind} data")
+        self.cfg, self.spec = cfg, model
+        self.run: RunDir | None = None  # set by fit(); building first means bad inputs leave no folder
+        self.reporter = reporter or PlainReporter()
+        self.device = pick_device(cfg.device)
+        self.precision = pick_precision(cfg.precision, self.device)
+        torch.manual_seed(cfg.seed)
+        args = ModelArgs(latent_dim=cfg.latent_dim, image_size=cfg.image_size, channels=cfg.channels,
+                         num_classes=data.num_classes, data_dim=data.x.shape[1] if data.kind == "vector" else 0,
+                         options=dict(cfg.model_options))
+        modules = model.build(args)
+        self.G = modules.generator.to(self.device)
+        self.D = modules.discriminator.to(self.device)
+        self.opt_g = self._adam(self.G, cfg.lr)
+        self.opt_d = self._adam(self.D, cfg.lr_discriminator)
+        self.ema = EMA(self.G, cfg.ema_decay) if cfg.ema else None
+        self.scaler = self.precision.scaler()
+        self.loss = loss.factory({"label_smoothing": cfg.label_smoothing, **cfg.loss_options})
+        self.batches = Batches(data, cfg.batch_size, cfg.seed, self.device)
+        self.real_points = data.x[:2000] if data.kind == "vector" else None
+        ctx = StepContext(self.G, self.D, self.opt_g, self.opt_d, self.loss, cfg.latent_dim, self.device,
+                          self.precision.autocast, self.scaler, cfg.n_critic,
+                          on_generator_step=(lambda: self.ema.update(self.G)) if self.ema else (lambda: None))
+        self.step_fn = model.make_step(ctx) if model.make_step else AdversarialStep(ctx)
+        # a fixed latent batch, so successive sample grids show the same "faces" evolving
+        self.fixed_z = torch.randn(cfg.sample_count, cfg.latent_dim, generator=torch.Generator().manual_seed(cfg.seed + 1))
+        self.step = 0
+        self.elapsed = 0.0
+        self.last_checkpoint: str | None = None
+        self._stop: str | None = None
+        self._speed: dict[str, Any] = {"img_per_s": None, "eta_s": None}
+        self._reset_accumulators()
+
+    def _adam(self, module: torch.nn.Module, lr: float) -> torch.optim.Optimizer:
+        fast = {"fused": True} if self.device.type == "cuda" else {"foreach": True}
+        return torch.optim.Adam(module.parameters(), lr=lr, betas=(self.cfg.beta1, self.cfg.beta2), **fast)
+
+    # -- state ---------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        rng = {"torch": torch.get_rng_state()}
+        if self.device.type == "cuda":
+            rng["cuda"] = torch.cuda.get_rng_state(self.device)
+        return {
+            "gantool_version": __version__, "torch_version": torch.__version__,
+            "step": self.step, "elapsed": self.elapsed, "config": self.cfg.to_dict(),
+            "generator": self.G.state_dict(), "discriminator": self.D.state_dict(),
+            "ema": self.ema.model.state_dict() if self.ema else None,
+            "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
+            "scaler": self.scaler.state_dict(), "rng": rng, "batches": self.batches.state_dict(),
+            "fixed_z": self.fixed_z,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        try:
+            self.G.load_state_dict(state["generator"])
+            self.D.load_state_dict(state["discriminator"])
+            if self.ema and state.get("ema") is not None:
+                self.ema.model.load_state_dict(state["ema"])
+            self.opt_g.load_state_dict(state["opt_g"])
+            self.opt_d.load_state_dict(state["opt_d"])
+            if state.get("scaler"):
+                self.scaler.load_state_dict(state["scaler"])
+            self.batches.load_state_dict(state["batches"])
+        except (KeyError, RuntimeError, ValueError) as exc:
+            raise UserError(f"checkpoint does not fit this model ({str(exc).splitlines()[0][:200]})") from None
+        torch.set_rng_state(state["rng"]["torch"])
+        if "cuda" in state["rng"] and self.device.type == "cuda":
+            torch.cuda.set_rng_state(state["rng"]["cuda"], self.device)
+        self.fixed_z = state["fixed_z"]
+        self.step = int(state["step"])
+        self.elapsed = float(state.get("elapsed", 0.0))
+
+    # -- bookkeeping -----------------------------------------------------------------------
+    def _reset_accumulators(self) -> None:
+        self._sums: dict[str, torch.Tensor] = {}
+        self._counts: dict[str, int] = {}
+        self._tick_images = 0
+        self._tick_start = time.perf_counter()
+
+    def _accumulate(self, out: dict[str, torch.Tensor]) -> None:
+        for key, value in out.items():
+            prev = self._sums.get(key)
+            self._sums[key] = value.float() if prev is None else prev + value.float()
+            self._counts[key] = self._counts.get(key, 0) + 1
+
+    def _means(self) -> dict[str, float]:
+        """Read the accumulated losses: the one host-device sync per log tick."""
+        if not self._sums:
+            return {}
+        values = torch.stack(list(self._sums.values())).tolist()
+        means = {k: v / self._counts[k] for k, v in zip(self._sums, values)}
+        bad = [k for k, v in means.items() if not math.isfinite(v)]
+        if bad:
+            raise TrainingDiverged(f"{bad[0]} became {means[bad[0]]} by step {self.step}")
+        return means
+
+    @property
+    def epoch(self) -> int:
+        return self.step // self.batches.steps_per_epoch
+
+    def _status(self, state: str, **extra: Any) -> None:
+        self.run.status(state=state, step=self.step, total_steps=self.total, epoch=self.epoch,
+                        model=self.cfg.model, device=str(self.device), precision=self.precision.name,
+                        last_checkpoint=self.last_checkpoint, **self._speed, **extra)
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        seconds = now - self._tick_start
+        record = {"step": self.step, "epoch": self.epoch, "time": round(time.time(), 3),
+                  "elapsed": round(self.elapsed, 3), **{k: round(v, 6) for k, v in self._means().items()},
+                  "img_per_s": round(self._tick_images / seconds, 2) if seconds > 0 else 0.0}
+        self.run.metrics(record)
+        remaining = (self.total - self.step) * self.cfg.batch_size / record["img_per_s"] if record["img_per_s"] else None
+        self._speed = {"img_per_s": record["img_per_s"], "eta_s": round(remaining, 1) if remaining else None}
+        self._status("running")
+        self._last_heartbeat = time.monotonic()
+        self.reporter.tick(record)
+        self._reset_accumulators()
+
+    @torch.no_grad()
+    def sample(self) -> str:
+        """Write samples/step-NNNNNNN.png from the fixed latents (EMA weights when enabled)."""
+        g = self.ema.model if self.ema else self.G
+        was_training = g.training
+        g.eval()
+        out = g(self.fixed_z.to(self.device)).float().cpu().numpy()
+        g.train(was_training)
+        path = self.run.samples / f"step-{self.step:07d}.png"
+        if self.real_points is not None:
+            save_scatter(out, self.real_points, path)
+        else:
+            save_grid(out, path)
+        self.run.event("sample", self.step, path=str(path.relative_to(self.run.path)))
+        return str(path)
+
+    def save_checkpoint(self, periodic: bool) -> None:
+        if self._sums:  # never save weights trained on a NaN; check before writing
+            values = torch.stack(list(self._sums.values()))
+            if not bool(torch.isfinite(values).all()):
+                self._means()  # raises TrainingDiverged with the loss name
+        path = checkpoint.save(self.state_dict(), self.run.checkpoints, self.step, keep_step_file=periodic)
+        self.last_checkpoint = str(path.relative_to(self.run.path))
+        self.run.event("checkpoint", self.step, path=self.last_checkpoint)
+
+    # -- control and signals -----------------------------------------------------------------
+    def _handle(self, command: str) -> None:
+        if command == "stop":
+            self._stop = "stopped"
+        elif command == "checkpoint":
+            self.save_checkpoint(periodic=True)
+            self.reporter.message(f"checkpoint saved at step {self.step}")
+        elif command == "sample":
+            self.reporter.message(f"sample grid: {self.sample()}")
+        elif command == "pause":
+            self._pause()
+
+    def _pause(self) -> None:
+        self.run.event("paused", self.step)
+        self._status("paused")
+        self.reporter.message(f"paused at step {self.step} (send 'resume' to continue)")
+        while self._stop is None:
+            commands = self.control.poll()
+            if "resume" in commands:
+                break
+            for command in commands:
+                self._handle(command) if command != "pause" else None
+            if time.monotonic() - self._last_heartbeat > HEARTBEAT_S:
+                self._status("paused")
+                self._last_heartbeat = time.monotonic()
+            time.sleep(0.1)
+        self.run.event("resumed", self.step, reason="control")
+        self._status("running")
+        self._reset_accumulators_timing()
+
+    def _reset_accumulators_timing(self) -> None:
+        self._tick_images = 0
+        self._tick_start = time.perf_counter()
+
+    def _poll(self) -> None:
+        for command in self.control.poll():
+            self._handle(command)
+        if time.monotonic() - self._last_heartbeat > HEARTBEAT_S:
+            self._status("running")
+            self._last_heartbeat = time.monotonic()
+
+    @contextmanager
+    def _signals(self) -> Iterator[None]:
+        """First Ctrl-C or SIGTERM: finish the step, checkpoint, stop. Second Ctrl-C: abort."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def on_signal(signum, frame):
+            if self._stop is not None and signum == signal.SIGINT:
+                raise KeyboardInterrupt
+            self._stop = "interrupted"
+            self._signal = signum
+
+        old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for s, handler in old.items():
+                signal.signal(s, handler)
+
+    # -- the loop -----------------------------------------------------------------------------
+    def fit(self, run: RunDir, total_steps: int, resumed: bool = False) -> str:
+        """Train until `total_steps`; returns the final state (finished, stopped, interrupted)."""
+        self.run = run
+        self.total = total_steps
+        self.control = ControlFile(self.run.file(CONTROL))
+        self._signal = None
+        self._last_heartbeat = time.monotonic()
+        cfg = self.cfg
+        info = {"device": str(self.device), "precision": self.precision.name, "total_steps": total_steps}
+        self.run.event("resumed" if resumed else "started", self.step, **info)
+        self._status("running")
+        self.reporter.start(total_steps, self.step, f"{cfg.model} {self.run.path}")
+        self.G.train()
+        self.D.train()
+        try:
+            with self._signals():
+                state = self._loop()
+        except TrainingDiverged as exc:
+            reason = f"training diverged: {exc}; last good checkpoint: {self.last_checkpoint or 'none'}"
+            self.run.event("failed", self.step, reason=reason)
+            self._status("failed", reason=reason)
+            raise TrainingDiverged(reason) from None
+        except BaseException as exc:
+            reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            self.run.event("failed", self.step, reason=reason)
+            self._status("failed", reason=reason)
+            raise
+        finally:
+            self.reporter.close()
+        return state
+
+    def _loop(self) -> str:
+        cfg, run_start = self.cfg, time.perf_counter()
+        self._reset_accumulators()
+        while self.step < self.total and self._stop is None:
+            if self.control.due():
+                self._poll()
+                run_start = time.perf_counter()  # time spent paused is not training time
+                if self._stop:
+                    break
+            real, labels = self.batches.next()
+            self._accumulate(self.step_fn(self.step, real, labels))
+            self.step += 1
+            self._tick_images += real.shape[0]
+            self.reporter.advance()
+            self.elapsed += time.perf_counter() - run_start
+            run_start = time.perf_counter()
+            if self.step % cfg.log_every == 0 or self.step == self.total:
+                self._tick()
+            if cfg.sample_every and self.step % cfg.sample_every == 0:
+                self.sample()
+            if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0:
+                self.save_checkpoint(periodic=True)
+        if self._counts:
+            self._tick()
+        if self._stop is None:
+            state = "finished"
+            if not (cfg.sample_every and self.step % cfg.sample_every == 0):
+                self.sample()
+        else:
+            state = self._stop
+        if not (cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0) or state != "finished":
+            self.save_checkpoint(periodic=False)
+        reason = {"interrupted": "interrupted by signal", "stopped": "stopped by control command"}.get(state)
+        self.run.event(state, self.step, **({"reason": reason} if reason else {}))
+        self._status(state, **({"reason": reason} if reason else {}))
+        return state
