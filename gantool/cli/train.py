@@ -37,7 +37,7 @@ def register(app: typer.Typer) -> None:
         set_: list[str] = typer.Option([], "--set", help="Override any config key: --set model.ngf=32 --set beta1=0.0"),
         resume: Optional[Path] = typer.Option(None, "--resume", help="Continue RUN_DIR (or a checkpoint file) exactly."),
     ) -> None:
-        """Train a GAN with the shared loop; writes runs/<model>/<name>/ (see docs/design.md).
+        """Train a GAN with the shared loop; writes runs/<model>/<name>/ (see docs/training.md).
 
         Ctrl-C (or SIGTERM) finishes the current step, saves a checkpoint and marks the
         run interrupted; `gantool train --resume RUN_DIR` continues it exactly.

@@ -52,12 +52,18 @@ def find(path: Path) -> Path:
     return path
 
 
+def _reason(exc: BaseException) -> str:
+    """The informative line of torch.load's long multi-line errors."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    picked = next((line for line in lines if line.startswith("WeightsUnpickler error")), lines[0] if lines else "")
+    return (picked or type(exc).__name__)[:200]
+
+
 def load(path: Path) -> dict[str, Any]:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except (RuntimeError, pickle.UnpicklingError, zipfile.BadZipFile, EOFError, ValueError, OSError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UserError(f"checkpoint {path} is corrupt or not a gantool checkpoint ({first[:200]})") from None
+        raise UserError(f"checkpoint {path} is corrupt or not a gantool checkpoint ({_reason(exc)})") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT or "config" not in state:
         raise UserError(f"{path} is not a gantool checkpoint (format {FORMAT})")
     return state

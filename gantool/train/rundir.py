@@ -1,4 +1,4 @@
-"""The run directory contract (see docs/design.md): one folder per run, never overwritten.
+"""The run directory contract (see docs/training.md): one folder per run, never overwritten.
 
 Every file here is written so a reader (the monitor, another terminal, a crash) always
 sees valid content: JSONL files only ever gain whole lines, other files are replaced

@@ -21,6 +21,9 @@ def split_data_name(text: str) -> tuple[str, str | None]:
 def load_data(registry: Registry, cfg: RunConfig, split: str = "train") -> DataArrays:
     name, arg = split_data_name(cfg.data)
     spec = registry.get("dataset", name)
+    model = registry.get("model", cfg.model)
+    if spec.data_kind != model.data_kind:  # checked before a possibly long download
+        raise UserError(f"model {model.name!r} trains on {model.data_kind} data but dataset {name!r} is {spec.data_kind} data")
     request = DataRequest(image_size=cfg.image_size, channels=cfg.channels, split=split, skip_bad=cfg.skip_bad)
     data = spec.load(arg, request)
     if data.skipped:

@@ -78,7 +78,7 @@ class Trainer:
         if self.device.type == "cuda":
             rng["cuda"] = torch.cuda.get_rng_state(self.device)
         return {
-            "gantool_version": __version__, "torch_version": torch.__version__,
+            "gantool_version": __version__, "torch_version": str(torch.__version__),
             "step": self.step, "elapsed": self.elapsed, "config": self.cfg.to_dict(),
             "generator": self.G.state_dict(), "discriminator": self.D.state_dict(),
             "ema": self.ema.model.state_dict() if self.ema else None,

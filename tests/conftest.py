@@ -1,0 +1,69 @@
+"""Shared fixtures: an isolated cache, the MNIST mirror, and a runner for the real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gantool import plugins
+
+REPO = Path(__file__).resolve().parents[1]
+MNIST_MIRROR = Path(os.environ.get("GANTOOL_TEST_MNIST_MIRROR", REPO.parent / "shared" / "data" / "mnist"))
+
+
+@pytest.fixture(scope="session")
+def session_home(tmp_path_factory) -> Path:
+    """One cache for the whole session, so MNIST is decompressed and verified once."""
+    return tmp_path_factory.mktemp("gantool-home")
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(monkeypatch, session_home):
+    monkeypatch.setenv("GANTOOL_HOME", str(session_home))
+    monkeypatch.setenv("GANTOOL_PLUGINS", "")  # third-party plugins only where a test asks
+    monkeypatch.delenv("GANTOOL_DATA_MIRROR", raising=False)
+    plugins.reset()
+    yield
+    plugins.reset()
+
+
+@pytest.fixture
+def mnist_mirror(monkeypatch) -> Path:
+    if not (MNIST_MIRROR / "train-images-idx3-ubyte.gz").is_file():
+        pytest.fail(f"MNIST mirror not found at {MNIST_MIRROR}; set GANTOOL_TEST_MNIST_MIRROR")
+    monkeypatch.setenv("GANTOOL_DATA_MIRROR", str(MNIST_MIRROR))
+    return MNIST_MIRROR
+
+
+def gantool(*args: str, cwd: Path, env: dict | None = None, timeout: float = 300, **kwargs) -> subprocess.CompletedProcess:
+    """Run the installed console script, as a user would."""
+    full_env = {**os.environ, **(env or {}), "COLUMNS": "200"}
+    exe = Path(sys.executable).with_name("gantool")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "gantool"]
+    return subprocess.run([*cmd, *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout, **kwargs)
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+@pytest.fixture
+def tiny_images(tmp_path) -> Path:
+    """An npz of 96 small blob images (28x28, grey) with 2 classes: fast to train on."""
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[:28, :28]
+    images, labels = [], []
+    for i in range(96):
+        cy, cx = rng.uniform(8, 20, size=2)
+        r = 4 + 3 * (i % 2)
+        images.append(((yy - cy) ** 2 + (xx - cx) ** 2 < r * r).astype(np.uint8) * 255)
+        labels.append(i % 2)
+    path = tmp_path / "blobs.npz"
+    np.savez(path, x=np.stack(images), y=np.array(labels))
+    return path

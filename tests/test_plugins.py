@@ -1,0 +1,142 @@
+"""The plugin system: built-ins through the hooks, real installed plugins, isolation."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gantool import hookimpl, plugins
+from gantool.errors import UserError
+from gantool.specs import DatasetSpec, ModelSpec
+from tests.conftest import gantool
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def plugin_site(tmp_path_factory) -> Path:
+    """Install the fixture plugin distributions with pip, as a user would, into a folder."""
+    target = tmp_path_factory.mktemp("site")
+    for name in ("gantool-tinyplugin", "gantool-brokenplugin"):
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+             "--no-index", "--target", str(target), str(FIXTURES / name)],
+            check=True, capture_output=True,
+        )
+    return target
+
+
+@pytest.fixture
+def with_plugins(plugin_site, monkeypatch):
+    monkeypatch.syspath_prepend(str(plugin_site))
+    monkeypatch.delenv("GANTOOL_PLUGINS")
+    plugins.reset()
+    return {"PYTHONPATH": str(plugin_site), "GANTOOL_PLUGINS": "tiny,broken"}
+
+
+def test_builtins_register_through_the_hooks():
+    p = plugins.get_plugins()
+    p.pm.check_pending()  # a misspelled hook name in a built-in would fail here
+    reg = p.registry
+    assert {"gan", "dcgan", "toy"} <= set(reg.names("model"))
+    assert "bce" in reg.names("loss")
+    assert {"mnist", "folder", "npz", "ring", "grid"} <= set(reg.names("dataset"))
+    assert reg.owner[("model", "dcgan")] == "gantool.models"
+    assert all(info.status == "loaded" for info in reg.plugins.values())
+
+
+def test_unknown_name_suggests_close_match():
+    with pytest.raises(UserError, match=r"unknown model 'dcgna'; did you mean 'dcgan'"):
+        plugins.registry().get("model", "dcgna")
+
+
+class _Clash:
+    @hookimpl
+    def register_models(self, register):
+        register(ModelSpec(name="dcgan", summary="another dcgan", build=lambda a: None))
+
+
+class _HalfBroken:
+    @hookimpl
+    def register_datasets(self, register):
+        register(DatasetSpec(name="halfway", summary="registered before the failure", load=lambda a, r: None))
+        raise RuntimeError("boom in register_datasets")
+
+
+def _register_extra(plugin, name):
+    p = plugins.get_plugins()
+    p.pm.register(plugin, name=name)
+    p.registry.plugins[name] = plugins.PluginInfo(name=name, version="0", builtin=False)
+    p._register_specs(name)
+    return p.registry.plugins[name]
+
+
+def test_name_clash_is_an_error_naming_both_plugins():
+    info = _register_extra(_Clash(), "clashing-plugin")
+    assert info.status == "failed"
+    assert "gantool.models" in info.error and "clashing-plugin" in info.error
+    assert plugins.registry().owner[("model", "dcgan")] == "gantool.models"
+
+
+def test_failed_registration_is_rolled_back_and_isolated():
+    info = _register_extra(_HalfBroken(), "half")
+    assert info.status == "failed" and "boom" in info.error
+    with pytest.raises(UserError, match=r"unknown dataset 'halfway'.*half \(RuntimeError: boom"):
+        plugins.registry().get("dataset", "halfway")
+    assert plugins.registry().get("dataset", "mnist")  # others unaffected
+
+
+def test_incomplete_spec_is_rejected():
+    class Incomplete:
+        @hookimpl
+        def register_models(self, register):
+            register(ModelSpec(name="nosummary", summary="", build=lambda a: None))
+
+    info = _register_extra(Incomplete(), "incomplete")
+    assert info.status == "failed" and "incomplete" in info.error and "summary" in info.error
+
+
+def test_installed_plugins_are_found_and_isolated(with_plugins):
+    reg = plugins.registry()
+    assert reg.plugins["tiny"].status == "loaded" and reg.plugins["tiny"].version == "1.2.3"
+    assert reg.owner[("model", "tiny")] == "tiny"
+    assert reg.plugins["broken"].status == "failed"
+    assert "gantool_dependency_that_does_not_exist" in reg.plugins["broken"].error
+
+
+def test_gantool_plugins_selects(with_plugins, monkeypatch):
+    monkeypatch.setenv("GANTOOL_PLUGINS", "")
+    plugins.reset()
+    assert "tiny" not in plugins.registry().plugins
+    monkeypatch.setenv("GANTOOL_PLUGINS", "gantool-tinyplugin")  # distribution names work too
+    plugins.reset()
+    assert "tiny" in plugins.registry().plugins and "broken" not in plugins.registry().plugins
+
+
+def test_cli_lists_trains_and_runs_plugin_commands(with_plugins, tmp_path):
+    listed = gantool("plugins", "--json", cwd=tmp_path, env=with_plugins)
+    assert listed.returncode == 0, listed.stderr
+    rows = {row["name"]: row for row in json.loads(listed.stdout)}
+    assert rows["tiny"]["status"] == "loaded" and rows["tiny"]["registered"] == {"model": ["tiny"]}
+    assert rows["broken"]["status"] == "failed" and "ModuleNotFoundError" in rows["broken"]["error"]
+
+    table = gantool("plugins", cwd=tmp_path, env=with_plugins)
+    assert "tiny" in table.stdout and "failed" in table.stdout
+
+    trained = gantool("train", "tiny", "--steps", "20", cwd=tmp_path, env=with_plugins)
+    assert trained.returncode == 0, trained.stderr
+    assert (tmp_path / "runs" / "tiny" / "exp" / "checkpoints" / "last.pt").is_file()
+
+    hello = gantool("hello", cwd=tmp_path, env=with_plugins)
+    assert hello.returncode == 0 and "hello from tinyplugin" in hello.stdout
+
+    # the broken plugin breaks nothing else
+    checks = gantool("checks", cwd=tmp_path, env=with_plugins)
+    assert checks.returncode == 0 and "broken" in checks.stdout
+    unknown = gantool("train", "nosuchmodel", cwd=tmp_path, env=with_plugins)
+    assert unknown.returncode == 2
+    assert "failed plugins: broken" in unknown.stderr

@@ -1,0 +1,197 @@
+"""The run directory contract, control commands, signals, kill -9 and divergence."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from gantool.config import RunConfig
+from gantool.data.toy2d import load_ring
+from gantool.errors import TrainingDiverged
+from gantool.losses.bce import BCELoss
+from gantool.plugins import registry
+from gantool.specs import DataRequest, LossSpec
+from gantool.train.control import send
+from gantool.train.rundir import RunDir
+from gantool.train.trainer import Trainer
+from tests.conftest import gantool, read_jsonl
+
+
+def test_run_directory_contract(tmp_path, tiny_images):
+    args = ["train", "dcgan", "--data", f"npz:{tiny_images}", "--batch-size", "16", "--steps", "12",
+            "--log-every", "4", "--sample-every", "6", "--checkpoint-every", "6", "--set", "model.ngf=8",
+            "--set", "model.ndf=8", "--seed", "3"]
+    result = gantool(*args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    run = tmp_path / "runs" / "dcgan" / "exp"
+    config = tomllib.loads((run / "config.toml").read_text())
+    assert config["seed"] == 3 and config["model_options"] == {"ngf": 8, "ndf": 8}
+    assert config["versions"]["torch"] == torch.__version__ and config["versions"]["gantool"]
+
+    metrics = read_jsonl(run / "metrics.jsonl")
+    assert [m["step"] for m in metrics] == [4, 8, 12]
+    for m in metrics:
+        assert {"step", "epoch", "time", "loss_d", "loss_g", "img_per_s"} <= m.keys()
+    assert metrics[-1]["epoch"] == 2  # 96 images / 16 = 6 steps an epoch
+
+    events = [e["event"] for e in read_jsonl(run / "events.jsonl")]
+    assert events[0] == "started" and events[-1] == "finished"
+    assert events.count("sample") == 2 and events.count("checkpoint") == 2
+
+    status = json.loads((run / "status.json").read_text())
+    assert status["state"] == "finished" and status["step"] == status["total_steps"] == 12
+    assert {"pid", "heartbeat"} <= status.keys()
+
+    assert sorted(p.name for p in (run / "samples").iterdir()) == ["step-0000006.png", "step-0000012.png"]
+    with Image.open(run / "samples" / "step-0000012.png") as grid:
+        assert grid.size[0] >= 8 * 28
+    assert sorted(p.name for p in (run / "checkpoints").iterdir()) == ["last.pt", "step-0000006.pt", "step-0000012.pt"]
+    state = torch.load(run / "checkpoints" / "last.pt", weights_only=True)
+    assert state["step"] == 12 and state["config"]["seed"] == 3
+
+    # a second run with the same name never overwrites the first
+    second = gantool(*args, cwd=tmp_path)
+    assert second.returncode == 0 and (tmp_path / "runs" / "dcgan" / "exp-2" / "config.toml").is_file()
+    assert json.loads((run / "status.json").read_text()) == status
+
+
+def _start(tmp_path, *extra) -> subprocess.Popen:
+    exe = Path(sys.executable).with_name("gantool")
+    return subprocess.Popen(
+        [str(exe), "train", "toy", "--steps", "1000000", "--log-every", "20", "--device", "cpu", *extra],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def _wait(predicate, timeout=60.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            if predicate():
+                return
+        except (FileNotFoundError, json.JSONDecodeError):
+            pass
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting")
+
+
+def _status(run):
+    return json.loads((run / "status.json").read_text())
+
+
+def test_control_file_commands(tmp_path):
+    proc = _start(tmp_path)
+    run = tmp_path / "runs" / "toy" / "exp"
+    try:
+        _wait(lambda: _status(run)["step"] > 0)
+        send(run, "pause")
+        _wait(lambda: _status(run)["state"] == "paused")
+        paused_at = _status(run)["step"]
+        send(run, "sample")
+        _wait(lambda: (run / "samples" / f"step-{paused_at:07d}.png").exists())
+        send(run, "checkpoint")
+        _wait(lambda: (run / "checkpoints" / f"step-{paused_at:07d}.pt").exists())
+        time.sleep(0.5)
+        assert _status(run)["step"] == paused_at  # still paused
+        send(run, "resume")
+        _wait(lambda: _status(run)["step"] > paused_at)
+        send(run, "stop")
+        assert proc.wait(timeout=60) == 0
+    finally:
+        proc.kill()
+    status = _status(run)
+    assert status["state"] == "stopped"
+    events = [e["event"] for e in read_jsonl(run / "events.jsonl")]
+    assert events[-1] == "stopped" and "paused" in events and "resumed" in events
+    assert torch.load(run / "checkpoints" / "last.pt", weights_only=True)["step"] == status["step"]
+
+
+@pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signal_saves_a_checkpoint_and_marks_interrupted(tmp_path, sig, code):
+    proc = _start(tmp_path)
+    run = tmp_path / "runs" / "toy" / "exp"
+    try:
+        _wait(lambda: _status(run)["step"] > 0)
+        proc.send_signal(sig)
+        assert proc.wait(timeout=60) == code
+    finally:
+        proc.kill()
+    status = _status(run)
+    assert status["state"] == "interrupted"
+    assert read_jsonl(run / "events.jsonl")[-1]["event"] == "interrupted"
+    step = torch.load(run / "checkpoints" / "last.pt", weights_only=True)["step"]
+    assert step == status["step"] > 0
+    assert "--resume" in proc.stdout.read()
+    resumed = gantool("train", "--resume", str(run), "--steps", str(step + 30), cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert _status(run)["state"] == "finished"
+
+
+def test_kill_9_then_resume(tmp_path):
+    proc = _start(tmp_path, "--checkpoint-every", "40")
+    run = tmp_path / "runs" / "toy" / "exp"
+    try:
+        _wait(lambda: (run / "checkpoints" / "step-0000120.pt").exists())
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        proc.kill()
+    # every file is valid after the crash
+    tomllib.loads((run / "config.toml").read_text())
+    _status(run)
+    read_jsonl(run / "events.jsonl")
+    for line in (run / "metrics.jsonl").read_text().splitlines():
+        json.loads(line)
+    for ckpt in (run / "checkpoints").glob("*.pt"):
+        torch.load(ckpt, weights_only=True)
+    assert not list((run / "checkpoints").glob(".*")), "temp files left in checkpoints/"
+    last = torch.load(run / "checkpoints" / "last.pt", weights_only=True)["step"]
+
+    resumed = gantool("train", "--resume", str(run), "--steps", str(last + 60), cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"resuming {run}".replace(str(tmp_path) + "/", "") in resumed.stdout or "resuming" in resumed.stdout
+    steps = [m["step"] for m in read_jsonl(run / "metrics.jsonl")]
+    assert steps == sorted(steps) and steps[-1] == last + 60
+    assert _status(run)["state"] == "finished"
+
+
+class NanAfter(BCELoss):
+    """BCE that turns into NaN after a number of discriminator steps."""
+
+    def __init__(self, options):
+        self.after = options.pop("nan_after")
+        super().__init__(options)
+        self.calls = 0
+
+    def d_loss(self, real, fake):
+        self.calls += 1
+        loss = super().d_loss(real, fake)
+        return loss * float("nan") if self.calls > self.after else loss
+
+
+def test_nan_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_path):
+    cfg = RunConfig(model="toy", data="ring", steps=40, batch_size=32, latent_dim=2, log_every=2,
+                    checkpoint_every=4, sample_every=0, loss_options={"nan_after": 6})
+    loss = LossSpec(name="nanloss", summary="test", factory=NanAfter)
+    data = load_ring(None, DataRequest())
+    trainer = Trainer(cfg, registry().get("model", "toy"), loss, data)
+    run = RunDir.create(tmp_path, "toy", "nan")
+    with pytest.raises(TrainingDiverged, match=r"loss_d became nan by step 8; last good checkpoint: checkpoints/step-0000004.pt"):
+        trainer.fit(run, 40)
+    status = json.loads((run.path / "status.json").read_text())
+    assert status["state"] == "failed" and "diverged" in status["reason"]
+    assert read_jsonl(run.path / "events.jsonl")[-1]["event"] == "failed"
+    state = torch.load(run.checkpoints / "last.pt", weights_only=True)
+    assert state["step"] == 4
+    assert all(torch.isfinite(v).all() for v in state["generator"].values())
