@@ -61,6 +61,9 @@ class Trainer:
         self.step_fn = model.make_step(ctx) if model.make_step else AdversarialStep(ctx)
         # a fixed latent batch, so successive sample grids show the same "faces" evolving
         self.fixed_z = torch.randn(cfg.sample_count, cfg.latent_dim, generator=torch.Generator().manual_seed(cfg.seed + 1))
+        # the RNG stream this trainer continues from; fit() installs it, so whatever ran in the
+        # process between construction (or loading a checkpoint) and fit() cannot shift it
+        self._rng = self._rng_snapshot()
         self.step = 0
         self.elapsed = 0.0
         self.last_checkpoint: str | None = None
@@ -73,10 +76,19 @@ class Trainer:
         return torch.optim.Adam(module.parameters(), lr=lr, betas=(self.cfg.beta1, self.cfg.beta2), **fast)
 
     # -- state ---------------------------------------------------------------------------
-    def state_dict(self) -> dict[str, Any]:
+    def _rng_snapshot(self) -> dict[str, torch.Tensor]:
         rng = {"torch": torch.get_rng_state()}
         if self.device.type == "cuda":
             rng["cuda"] = torch.cuda.get_rng_state(self.device)
+        return rng
+
+    def _rng_install(self, rng: dict[str, torch.Tensor]) -> None:
+        torch.set_rng_state(rng["torch"])
+        if "cuda" in rng and self.device.type == "cuda":
+            torch.cuda.set_rng_state(rng["cuda"], self.device)
+
+    def state_dict(self) -> dict[str, Any]:
+        rng = self._rng_snapshot()
         return {
             "gantool_version": __version__, "torch_version": str(torch.__version__),
             "step": self.step, "elapsed": self.elapsed, "config": self.cfg.to_dict(),
@@ -100,9 +112,7 @@ class Trainer:
             self.batches.load_state_dict(state["batches"])
         except (KeyError, RuntimeError, ValueError) as exc:
             raise UserError(f"checkpoint does not fit this model ({str(exc).splitlines()[0][:200]})") from None
-        torch.set_rng_state(state["rng"]["torch"])
-        if "cuda" in state["rng"] and self.device.type == "cuda":
-            torch.cuda.set_rng_state(state["rng"]["cuda"], self.device)
+        self._rng = dict(state["rng"])
         self.fixed_z = state["fixed_z"]
         self.step = int(state["step"])
         self.elapsed = float(state.get("elapsed", 0.0))
@@ -255,6 +265,7 @@ class Trainer:
         self.reporter.start(total_steps, self.step, f"{cfg.model} {self.run.path}")
         self.G.train()
         self.D.train()
+        self._rng_install(self._rng)
         try:
             with self._signals():
                 state = self._loop()

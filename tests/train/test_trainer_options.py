@@ -1,0 +1,89 @@
+"""Trainer options in-process on the toy problem: n_critic, EMA, precision, sampling."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from gantool.config import RunConfig
+from gantool.data.toy2d import load_ring
+from gantool.losses.bce import BCELoss
+from gantool.plugins import registry
+from gantool.specs import DataRequest, LossSpec
+from gantool.train.rundir import RunDir
+from gantool.train.trainer import Trainer
+
+
+class CountingLoss(BCELoss):
+    d_calls = g_calls = 0
+
+    def d_loss(self, real, fake):
+        CountingLoss.d_calls += 1
+        return super().d_loss(real, fake)
+
+    def g_loss(self, fake):
+        CountingLoss.g_calls += 1
+        return super().g_loss(fake)
+
+
+def make(tmp_path, loss_factory=BCELoss, **overrides):
+    cfg = RunConfig(**{"model": "toy", "data": "ring", "steps": 12, "batch_size": 32, "latent_dim": 2,
+                       "log_every": 4, "sample_every": 0, "checkpoint_every": 0, "sample_count": 16, **overrides})
+    loss = LossSpec(name="test", summary="test", factory=loss_factory)
+    trainer = Trainer(cfg, registry().get("model", "toy"), loss, load_ring(None, DataRequest()))
+    return trainer, RunDir.create(tmp_path, "toy", "t")
+
+
+def test_n_critic_updates_g_every_nth_step(tmp_path):
+    CountingLoss.d_calls = CountingLoss.g_calls = 0
+    trainer, run = make(tmp_path, CountingLoss, n_critic=3)
+    g_before = [p.detach().clone() for p in trainer.G.parameters()]
+    assert trainer.fit(run, 12) == "finished"
+    assert (CountingLoss.d_calls, CountingLoss.g_calls) == (12, 4)
+    assert any(not torch.equal(a, b) for a, b in zip(g_before, trainer.G.parameters()))
+
+
+def test_ema_tracks_the_generator(tmp_path):
+    trainer, run = make(tmp_path, ema=True, ema_decay=0.5)
+    trainer.fit(run, 12)
+    for e, g in zip(trainer.ema.model.parameters(), trainer.G.parameters()):
+        assert not e.requires_grad
+        assert not torch.equal(e, g)
+        assert (e - g).abs().max() < 0.5  # decay 0.5 follows closely
+
+
+def test_generator_is_frozen_only_for_d_and_d_for_g(tmp_path):
+    trainer, run = make(tmp_path)
+    trainer.fit(run, 4)
+    assert all(p.requires_grad for p in trainer.D.parameters())  # restored after the G phase
+
+
+def test_bf16_autocast_runs_on_cpu(tmp_path):
+    trainer, run = make(tmp_path, precision="bf16")
+    assert trainer.precision.dtype is torch.bfloat16
+    trainer.fit(run, 12)
+    metrics = [json.loads(l) for l in (run.path / "metrics.jsonl").read_text().splitlines()]
+    assert all(abs(m["loss_d"]) < 100 for m in metrics)
+
+
+def test_sampling_does_not_disturb_training(tmp_path):
+    a, run_a = make(tmp_path / "a")
+    b, run_b = make(tmp_path / "b", sample_every=1)
+    a.fit(run_a, 8)
+    b.fit(run_b, 8)
+    for x, y in zip(a.G.state_dict().values(), b.G.state_dict().values()):
+        assert torch.equal(x, y)
+    assert len(list(run_b.samples.iterdir())) == 8
+
+
+def test_dataset_smaller_than_batch_is_a_user_error(tmp_path):
+    from gantool.errors import UserError
+    from gantool.specs import DataArrays
+    import numpy as np
+
+    cfg = RunConfig(model="toy", data="ring", steps=2, batch_size=64, latent_dim=2)
+    with pytest.raises(UserError, match="fewer than --batch-size 64"):
+        Trainer(cfg, registry().get("model", "toy"), registry().get("loss", "bce"),
+                DataArrays(x=np.zeros((10, 2), np.float32), kind="vector"))
