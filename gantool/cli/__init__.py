@@ -9,7 +9,6 @@ import os
 import sys
 import traceback
 
-import click
 import typer
 
 from gantool import __version__
@@ -62,18 +61,10 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     _state["debug"] = "--debug" in args
     try:
-        app = build_app()
-        code = app(args=args, prog_name="gantool", standalone_mode=False)
+        # standalone mode: Typer itself reports usage errors (exit 2) and exits via SystemExit;
+        # only our own exceptions come through to here
+        build_app()(args=args, prog_name="gantool")
     except UserError as exc:
         _fail(str(exc), 2)
     except TrainingDiverged as exc:
         _fail(str(exc), 1)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except (click.exceptions.Abort, KeyboardInterrupt):
-        print("aborted", file=sys.stderr)
-        sys.exit(130)
-    sys.exit(code if isinstance(code, int) else 0)

@@ -31,10 +31,11 @@ class PlainReporter:
         pass
 
     def tick(self, record: dict[str, Any]) -> None:
-        self.console.print(f"step {record['step']}/{self.total}  epoch {record['epoch']}  {summary(record)}")
+        self.message(f"step {record['step']}/{self.total}  epoch {record['epoch']}  {summary(record)}")
 
     def message(self, text: str) -> None:
         self.console.print(text)
+        self.console.file.flush()  # a piped stdout is block-buffered; `tail -f` wants lines
 
     def close(self) -> None:
         pass
@@ -43,14 +44,17 @@ class PlainReporter:
 class RichReporter(PlainReporter):
     """A live progress bar with the latest losses; messages print above it."""
 
-    def start(self, total: int, done: int, title: str) -> None:
+    def __init__(self, console: Console | None = None):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-        self.total = total
+        super().__init__(console)
         self.progress = Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
             TimeRemainingColumn(), TextColumn("{task.fields[losses]}"), console=self.console,
         )
+
+    def start(self, total: int, done: int, title: str) -> None:
+        self.total = total
         self.task = self.progress.add_task(title, total=total, completed=done, losses="")
         self.progress.start()
 

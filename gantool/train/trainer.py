@@ -121,8 +121,7 @@ class Trainer:
     def _reset_accumulators(self) -> None:
         self._sums: dict[str, torch.Tensor] = {}
         self._counts: dict[str, int] = {}
-        self._tick_images = 0
-        self._tick_start = time.perf_counter()
+        self._restart_speed_timer()
 
     def _accumulate(self, out: dict[str, torch.Tensor]) -> None:
         for key, value in out.items():
@@ -210,16 +209,17 @@ class Trainer:
             if "resume" in commands:
                 break
             for command in commands:
-                self._handle(command) if command != "pause" else None
+                if command != "pause":  # already paused
+                    self._handle(command)
             if time.monotonic() - self._last_heartbeat > HEARTBEAT_S:
                 self._status("paused")
                 self._last_heartbeat = time.monotonic()
             time.sleep(0.1)
         self.run.event("resumed", self.step, reason="control")
         self._status("running")
-        self._reset_accumulators_timing()
+        self._restart_speed_timer()
 
-    def _reset_accumulators_timing(self) -> None:
+    def _restart_speed_timer(self) -> None:
         self._tick_images = 0
         self._tick_start = time.perf_counter()
 
@@ -274,6 +274,11 @@ class Trainer:
             self.run.event("failed", self.step, reason=reason)
             self._status("failed", reason=reason)
             raise TrainingDiverged(reason) from None
+        except KeyboardInterrupt:
+            reason = "aborted by a second Ctrl-C before a checkpoint was saved"
+            self.run.event("interrupted", self.step, reason=reason)
+            self._status("interrupted", reason=reason)
+            raise
         except BaseException as exc:
             reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             self.run.event("failed", self.step, reason=reason)

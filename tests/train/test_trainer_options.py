@@ -87,3 +87,20 @@ def test_dataset_smaller_than_batch_is_a_user_error(tmp_path):
     with pytest.raises(UserError, match="fewer than --batch-size 64"):
         Trainer(cfg, registry().get("model", "toy"), registry().get("loss", "bce"),
                 DataArrays(x=np.zeros((10, 2), np.float32), kind="vector"))
+
+
+def test_rich_progress_bar_on_a_terminal(tmp_path):
+    import io
+
+    from rich.console import Console
+
+    from gantool.train.report import RichReporter
+
+    out = io.StringIO()
+    reporter = RichReporter(Console(file=out, force_terminal=True, width=120))
+    reporter.message("before the bar starts")
+    trainer, run = make(tmp_path)
+    trainer.reporter = reporter
+    trainer.fit(run, 12)
+    text = out.getvalue()
+    assert "before the bar starts" in text and "12/12" in text and "loss_d" in text
