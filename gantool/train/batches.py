@@ -15,16 +15,27 @@ from gantool.errors import UserError
 from gantool.specs import DataArrays
 
 
+def _fits(nbytes: int, device: torch.device) -> bool:
+    if device.type != "cuda":
+        return True
+    free, _ = torch.cuda.mem_get_info(device)
+    return nbytes < 0.4 * free
+
+
 class Batches:
     def __init__(self, data: DataArrays, batch_size: int, seed: int, device: torch.device):
         self.n = len(data.x)
         if self.n < batch_size:
             raise UserError(f"the dataset has {self.n} samples, fewer than --batch-size {batch_size}")
-        self.x = torch.from_numpy(data.x).to(device)
-        self.is_image = data.x.dtype.name == "uint8"
-        self.labels = torch.from_numpy(data.labels).to(device) if data.labels is not None else None
-        self.batch_size = batch_size
         self.device = device
+        # keep the data where the batches are gathered: the device when it fits comfortably,
+        # else pinned host memory with asynchronous copies of each batch
+        self.home = device if _fits(data.x.nbytes, device) else torch.device("cpu")
+        x = torch.from_numpy(data.x)
+        self.x = x.to(device) if self.home == device else (x.pin_memory() if device.type == "cuda" else x)
+        self.is_image = data.x.dtype.name == "uint8"
+        self.labels = torch.from_numpy(data.labels).to(self.home) if data.labels is not None else None
+        self.batch_size = batch_size
         self.generator = torch.Generator().manual_seed(seed)
         self.perm: torch.Tensor | None = None
         self.pos = 0
@@ -35,14 +46,15 @@ class Batches:
 
     def next(self) -> tuple[torch.Tensor, torch.Tensor | None]:
         if self.perm is None or self.pos + self.batch_size > self.n:
-            self.perm = torch.randperm(self.n, generator=self.generator).to(self.device)
+            self.perm = torch.randperm(self.n, generator=self.generator).to(self.home)
             self.pos = 0
         idx = self.perm[self.pos : self.pos + self.batch_size]
         self.pos += self.batch_size
-        x = self.x[idx]
+        x = self.x[idx].to(self.device, non_blocking=True)
+        labels = self.labels[idx].to(self.device, non_blocking=True) if self.labels is not None else None
         if self.is_image:  # uint8 [0, 255] -> float [-1, 1]
             x = x.float().div_(127.5).sub_(1.0)
-        return x, (self.labels[idx] if self.labels is not None else None)
+        return x, labels
 
     def state_dict(self) -> dict[str, Any]:
         return {"generator": self.generator.get_state(), "perm": None if self.perm is None else self.perm.cpu(),
@@ -50,5 +62,5 @@ class Batches:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.generator.set_state(state["generator"])
-        self.perm = None if state["perm"] is None else state["perm"].to(self.device)
+        self.perm = None if state["perm"] is None else state["perm"].to(self.home)
         self.pos = int(state["pos"])

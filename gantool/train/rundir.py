@@ -69,6 +69,25 @@ class RunDir:
     def status(self, **fields: Any) -> None:
         atomic_write_json(self.file(STATUS), {"pid": os.getpid(), "heartbeat": round(time.time(), 3), **fields})
 
+    def live_pid(self, stale_after: float = 30.0) -> int | None:
+        """The pid of a trainer still writing this run, or None (finished, crashed, stale)."""
+        try:
+            status = json.loads(self.file(STATUS).read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            return None
+        pid = status.get("pid")
+        if status.get("state") not in ("running", "paused") or not isinstance(pid, int) or pid == os.getpid():
+            return None
+        if time.time() - float(status.get("heartbeat", 0)) > stale_after:
+            return None
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass  # alive, owned by someone else
+        return pid
+
     def trim_metrics(self, last_step: int) -> int:
         """On resume: drop metric lines after the checkpoint and any half-written last line.
 

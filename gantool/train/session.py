@@ -69,6 +69,8 @@ def resume_run(registry: Registry, path: Path, flags: dict[str, Any], reporter):
     ckpt_path = checkpoint.find(path)
     state = checkpoint.load(ckpt_path)
     run = RunDir.open(ckpt_path.parent.parent)
+    if (pid := run.live_pid()) is not None:
+        raise UserError(f"{run.path} is still being trained by process {pid}; stop it first (echo stop >> {run.path}/control)")
     saved = dict(state["config"])
     for key in ("steps", "epochs", "device"):
         if key in flags:

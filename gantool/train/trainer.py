@@ -262,7 +262,7 @@ class Trainer:
         info = {"device": str(self.device), "precision": self.precision.name, "total_steps": total_steps}
         self.run.event("resumed" if resumed else "started", self.step, **info)
         self._status("running")
-        self.reporter.start(total_steps, self.step, f"{cfg.model} {self.run.path}")
+        self.reporter.start(total_steps, self.step, f"{cfg.model}/{self.run.path.name}")
         self.G.train()
         self.D.train()
         self._rng_install(self._rng)

@@ -143,6 +143,8 @@ def test_kill_9_then_resume(tmp_path):
     run = tmp_path / "runs" / "toy" / "exp"
     try:
         _wait(lambda: (run / "checkpoints" / "step-0000120.pt").exists())
+        busy = gantool("train", "--resume", str(run), "--steps", "10000000", cwd=tmp_path)
+        assert busy.returncode == 2 and "still being trained by process" in busy.stderr
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     finally:
