@@ -14,8 +14,8 @@ EXIT_CODES = {"finished": 0, "stopped": 0}
 def register(app: typer.Typer) -> None:
     @app.command("train")
     def train(
-        model: Optional[str] = typer.Argument(None, help="Model to train (see `gantool plugins`), e.g. dcgan, gan, toy."),
-        data: Optional[str] = typer.Option(None, "--data", help="Dataset: mnist, mnist:test, folder:PATH, npz:PATH, ring, grid."),
+        model: Optional[str] = typer.Argument(None, metavar="MODEL", help="Model to train (see `gantool plugins`), e.g. dcgan, gan, toy."),
+        data: Optional[str] = typer.Option(None, "--data", metavar="NAME[:ARG]", help="Dataset: mnist, mnist:test, folder:PATH, npz:PATH, ring, grid."),
         epochs: Optional[int] = typer.Option(None, "--epochs", help="Passes over the data (ignored when --steps is set)."),
         steps: Optional[int] = typer.Option(None, "--steps", help="Discriminator steps to train for."),
         batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Images per step."),
@@ -34,8 +34,8 @@ def register(app: typer.Typer) -> None:
         project: Optional[str] = typer.Option(None, "--project", help="Folder holding runs (default: runs)."),
         name: Optional[str] = typer.Option(None, "--name", help="Run name; exp, exp-2, ... never overwrite."),
         config: Optional[Path] = typer.Option(None, "--config", help="TOML file with config keys (see config.toml of a run)."),
-        set_: list[str] = typer.Option([], "--set", help="Override any config key: --set model.ngf=32 --set beta1=0.0"),
-        resume: Optional[Path] = typer.Option(None, "--resume", help="Continue RUN_DIR (or a checkpoint file) exactly."),
+        set_: list[str] = typer.Option([], "--set", metavar="KEY=VALUE", help="Override any config key: --set model.ngf=32 --set beta1=0.0"),
+        resume: Optional[Path] = typer.Option(None, "--resume", metavar="RUN_DIR", help="Continue RUN_DIR (or a checkpoint file) exactly."),
     ) -> None:
         """Train a GAN with the shared loop; writes runs/<model>/<name>/ (see docs/training.md).
 
