@@ -68,10 +68,6 @@ def _progress(items: list[Path], label: str, show: bool):
         return items
     from rich.progress import track
 
-    return track(items, description=label, transient=True, console=_stderr_console())
-
-
-def _stderr_console():
     from rich.console import Console
 
-    return Console(stderr=True)
+    return track(items, description=label, transient=True, console=Console(stderr=True))

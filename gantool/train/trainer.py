@@ -36,7 +36,7 @@ class Trainer:
                  reporter: PlainReporter | None = None):
         if data.kind != model.data_kind:
             raise UserError(f"model {model.name!r} trains on {model.data_kind} data but {cfg.data!r} is {data.kind} data")
-        self.cfg, self.spec = cfg, model
+        self.cfg = cfg
         self.run: RunDir | None = None  # set by fit(); building first means bad inputs leave no folder
         self.reporter = reporter or PlainReporter()
         self.device = pick_device(cfg.device)
