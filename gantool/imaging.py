@@ -44,8 +44,10 @@ def save_grid(images: np.ndarray, path: Path) -> None:
     save_png(picture, path, upscale=2 if max(picture.shape[:2]) < 512 else 1)
 
 
-def save_scatter(fake: np.ndarray, real: np.ndarray, path: Path, size: int = 512) -> None:
-    """A scatter plot of 2-D points: real in grey, generated in blue, on a shared square."""
+def save_scatter(fake: np.ndarray, real: np.ndarray | None, path: Path, size: int = 512) -> None:
+    """A scatter plot of 2-D points: real in grey (when given), generated in blue."""
+    real = np.zeros((0, 2), dtype=fake.dtype) if real is None else real
+    fake = fake[:, :2]
     both = np.concatenate([real, fake])
     lo, hi = np.percentile(both, 0.5, axis=0), np.percentile(both, 99.5, axis=0)
     span = float(max(hi - lo)) * 1.15 or 1.0

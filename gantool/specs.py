@@ -60,6 +60,7 @@ class ModelSpec:
     defaults: dict[str, Any] = field(default_factory=dict)
     data_kind: DataKind = "image"
     make_step: Callable[..., Any] | None = None
+    conditional: bool = False  # the generator is called as G(z, labels)
 
 
 @dataclass(frozen=True)

@@ -67,3 +67,34 @@ def tiny_images(tmp_path) -> Path:
     path = tmp_path / "blobs.npz"
     np.savez(path, x=np.stack(images), y=np.array(labels))
     return path
+
+
+def train_checkpoint(run_root: Path, model: str, data, steps: int = 2, **cfg_values) -> Path:
+    """Train a few steps in-process on given DataArrays; returns the run directory."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from gantool.config import RunConfig
+    from gantool.train.report import PlainReporter
+    from gantool.train.rundir import RunDir
+    from gantool.train.trainer import Trainer
+
+    values = {"model": model, "data": "test", "steps": steps, "batch_size": 8, "log_every": steps,
+              "sample_every": 0, "checkpoint_every": 0, "sample_count": 8, **cfg_values}
+    cfg = RunConfig(**values)
+    reg = plugins.registry()
+    trainer = Trainer(cfg, reg.get("model", model), reg.get("loss", cfg.loss), data,
+                      PlainReporter(Console(file=StringIO())))
+    run = RunDir.create(run_root, model, "exp")
+    trainer.fit(run, steps)
+    return run.path
+
+
+def random_images(n: int = 16, size: int = 28, channels: int = 1, classes: int = 0):
+    from gantool.specs import DataArrays
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, size=(n, channels, size, size), dtype=np.uint8)
+    labels = (np.arange(n) % classes).astype(np.int64) if classes else None
+    return DataArrays(x=x, kind="image", labels=labels, num_classes=classes)

@@ -30,7 +30,7 @@ def _version(value: bool) -> None:
 
 
 def build_app() -> typer.Typer:
-    from gantool.cli import checks, plugins_cmd, train
+    from gantool.cli import checks, export, plugins_cmd, sample, train
     from gantool.plugins import get_plugins
 
     app = typer.Typer(help=HELP, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -44,6 +44,8 @@ def build_app() -> typer.Typer:
         _state["debug"] = debug
 
     train.register(app)
+    export.register(app)
+    sample.register(app)
     plugins_cmd.register(app)
     checks.register(app)
     get_plugins().add_commands(app)

@@ -4,6 +4,7 @@ checkpoints, control and signals; the model only provides modules (and optionall
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import signal
 import threading
@@ -45,6 +46,10 @@ class Trainer:
         args = ModelArgs(latent_dim=cfg.latent_dim, image_size=cfg.image_size, channels=cfg.channels,
                          num_classes=data.num_classes, data_dim=data.x.shape[1] if data.kind == "vector" else 0,
                          options=dict(cfg.model_options))
+        self.model_args = args
+        self.conditional = model.conditional
+        if model.conditional and not data.num_classes:
+            raise UserError(f"model {model.name!r} is conditional and needs a labelled dataset; {cfg.data!r} has no labels")
         modules = model.build(args)
         self.G = modules.generator.to(self.device)
         self.D = modules.discriminator.to(self.device)
@@ -92,6 +97,7 @@ class Trainer:
         return {
             "gantool_version": __version__, "torch_version": str(torch.__version__),
             "step": self.step, "elapsed": self.elapsed, "config": self.cfg.to_dict(),
+            "model_args": dataclasses.asdict(self.model_args),
             "generator": self.G.state_dict(), "discriminator": self.D.state_dict(),
             "ema": self.ema.model.state_dict() if self.ema else None,
             "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
@@ -169,7 +175,12 @@ class Trainer:
         g = self.ema.model if self.ema else self.G
         was_training = g.training
         g.eval()
-        out = g(self.fixed_z.to(self.device)).float().cpu().numpy()
+        z = self.fixed_z.to(self.device)
+        if self.conditional:  # the fixed batch cycles through the classes
+            labels = torch.arange(len(z), device=self.device) % max(1, self.model_args.num_classes)
+            out = g(z, labels).float().cpu().numpy()
+        else:
+            out = g(z).float().cpu().numpy()
         g.train(was_training)
         path = self.run.samples / f"step-{self.step:07d}.png"
         if self.real_points is not None:

@@ -1,0 +1,129 @@
+"""`gantool sample MODEL.onnx|RUN_DIR`: generate with ONNX Runtime; torch is never imported."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+
+def _model_path(source: Path) -> Path:
+    from gantool.errors import UserError
+
+    if source.is_dir():
+        candidate = source / "generator.onnx"
+        if not candidate.is_file():
+            raise UserError(f"{source} has no generator.onnx; export it first: gantool export {source} --onnx")
+        return candidate
+    if not source.exists():
+        raise UserError(f"{source} does not exist")
+    return source
+
+
+def _labels(sampler, n: int, label: Optional[int], all_labels: Optional[str]):
+    import numpy as np
+
+    from gantool.errors import UserError
+
+    if label is not None and all_labels is not None:
+        raise UserError("use either --label K or --labels all")
+    if all_labels is not None:
+        if all_labels != "all":
+            raise UserError(f"--labels takes 'all', not {all_labels!r} (use --label K for one class)")
+        if not sampler.info.num_classes:
+            raise UserError(f"{sampler.path} is not conditional; it takes no labels")
+        return (np.arange(n) % sampler.info.num_classes).astype(np.int64), sampler.info.num_classes
+    if label is not None:
+        return sampler.check_labels(np.full(n, label), n), None
+    return None, None
+
+
+def _progress(total: int, enabled: bool):
+    """A Rich bar on stderr for long jobs; a no-op callback otherwise."""
+    if not enabled or not sys.stderr.isatty():
+        return None, lambda k: None
+    from rich.console import Console
+    from rich.progress import Progress
+
+    bar = Progress(console=Console(stderr=True), transient=True)
+    task = bar.add_task("sampling", total=total)
+    return bar, lambda k: bar.advance(task, k)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("sample")
+    def sample(
+        source: Path = typer.Argument(..., metavar="MODEL.onnx|RUN_DIR", help="An exported generator, or a run directory holding generator.onnx."),
+        n: int = typer.Option(64, "-n", help="How many samples (per frame with --interpolate)."),
+        output: Path = typer.Option(Path("samples.png"), "-o", "--output", metavar="PATH",
+                                    help="grid.png, a folder (one PNG each), samples.npz, samples.csv (2-D data), walk.gif."),
+        seed: int = typer.Option(0, "--seed", help="Latent seed: the same seed gives the same samples."),
+        label: Optional[int] = typer.Option(None, "--label", metavar="K", help="Class K for every sample (conditional models)."),
+        labels: Optional[str] = typer.Option(None, "--labels", metavar="all", help="'all': cycle through classes, one per column."),
+        batch_size: int = typer.Option(64, "--batch-size", help="Samples per ONNX Runtime call."),
+        provider: str = typer.Option("auto", "--provider", metavar="auto|cuda|cpu", help="Execution provider (auto: CUDA when usable)."),
+        interpolate: Optional[int] = typer.Option(None, "--interpolate", metavar="STEPS",
+                                                  help="Write a GIF walking between two latents in STEPS frames (-o walk.gif)."),
+        force: bool = typer.Option(False, "--force", help="Replace an existing output."),
+    ) -> None:
+        """Generate samples from an ONNX generator with ONNX Runtime (no PyTorch needed)."""
+        from rich.console import Console
+
+        from gantool.errors import UserError
+        from gantool.runtime import Sampler
+        from gantool.runtime import outputs
+
+        err = Console(stderr=True, highlight=False, soft_wrap=True)
+        if n <= 0:
+            raise UserError(f"-n must be positive, got {n}")
+        if batch_size <= 0:
+            raise UserError(f"--batch-size must be positive, got {batch_size}")
+        sampler = Sampler(_model_path(source), provider)
+        info = sampler.info
+        fmt = outputs.check_destination(output, info.kind, force)
+        chosen, columns = _labels(sampler, n, label, labels)
+
+        if interpolate is not None:
+            if interpolate < 2:
+                raise UserError("--interpolate needs at least 2 steps")
+            if fmt != ".gif" or info.kind != "image":
+                raise UserError("--interpolate writes an animated GIF of images: -o walk.gif")
+            a, b = sampler.latents(n, seed), sampler.latents(n, seed + 1)
+            z = outputs.np.concatenate([outputs.slerp(a, b, t / (interpolate - 1)) for t in range(interpolate)])
+            frame_labels = None if chosen is None else outputs.np.tile(chosen, interpolate)
+            bar, advance = _progress(len(z), len(z) > 4 * batch_size)
+            with bar or _null():
+                images = outputs.as_uint8_images(sampler.generate(z, frame_labels, batch_size, advance), info.uint8)
+            frames = [outputs.grid(images[i * n : (i + 1) * n], columns) for i in range(interpolate)]
+            outputs.write_gif(frames, output)
+            _note(err, sampler)
+            err.print(f"wrote {interpolate} frames of {n} samples to {output} ({sampler.provider})")
+            return
+
+        if fmt == ".gif":
+            raise UserError(f"{output}: a .gif needs --interpolate STEPS")
+        z = sampler.latents(n, seed)
+        bar, advance = _progress(n, n > 4 * batch_size)
+        with bar or _null():
+            out = sampler.generate(z, chosen, batch_size, advance)
+        if info.kind == "image":
+            images = outputs.as_uint8_images(out, info.uint8)
+            outputs.write_images(images, output, fmt, columns, z, sampler.check_labels(chosen, n))
+        else:
+            outputs.write_vectors(out, output, fmt, z)
+        _note(err, sampler)
+        err.print(f"wrote {n} samples to {output} ({sampler.provider}, seed {seed})")
+
+
+def _note(console, sampler) -> None:
+    """The one quiet line about a CPU fallback, once the work has succeeded."""
+    if sampler.note:
+        console.print(f"[dim]{sampler.note}[/]")
+
+
+def _null():
+    import contextlib
+
+    return contextlib.nullcontext()

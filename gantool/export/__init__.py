@@ -1,0 +1,1 @@
+"""Turning a trained generator into one self-describing, verified ONNX file."""

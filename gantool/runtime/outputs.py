@@ -1,0 +1,99 @@
+"""Writing generated samples: a PNG grid, a folder of PNGs, an NPZ, a CSV or a GIF walk."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from gantool.errors import UserError
+from gantool.fsutil import atomic_write
+from gantool.imaging import grid, save_png, save_scatter, to_uint8
+
+IMAGE_SUFFIXES = {".png", ".npz", ".gif", ""}
+VECTOR_SUFFIXES = {".png", ".npz", ".csv"}
+
+
+def as_uint8_images(out: np.ndarray, uint8: bool) -> np.ndarray:
+    """Generator output -> uint8 [N, H, W, C], whatever the export's output format."""
+    return out if uint8 else to_uint8(out)
+
+
+def check_destination(path: Path, kind: str, force: bool) -> str:
+    """Decide the format from the path and refuse to clobber or write where we can't."""
+    is_dir = path.suffix == "" or path.is_dir()
+    fmt = "dir" if is_dir else path.suffix.lower()
+    allowed = IMAGE_SUFFIXES if kind == "image" else VECTOR_SUFFIXES
+    if fmt not in allowed and not (fmt == "dir" and kind == "image"):
+        options = ", ".join(sorted(s or "a folder" for s in allowed))
+        raise UserError(f"cannot write {kind} samples to {path}: use {options}")
+    target_dir = path if is_dir else path.parent
+    if is_dir and path.exists() and any(path.iterdir()) and not force:
+        raise UserError(f"folder {path} is not empty; pass --force to write into it")
+    if not is_dir and path.exists() and not force:
+        raise UserError(f"{path} exists; pass --force to replace it")
+    probe = target_dir if target_dir.exists() else target_dir.parent
+    if not probe.is_dir() or not os.access(probe, os.W_OK):
+        raise UserError(f"cannot write {path}: {probe} is not a writable folder")
+    return fmt
+
+
+def write_images(images: np.ndarray, path: Path, fmt: str, columns: int | None,
+                 z: np.ndarray, labels: np.ndarray | None) -> None:
+    if fmt == ".png":
+        save_png(grid(images, columns), path, upscale=2 if images.shape[1] < 64 else 1)
+    elif fmt == ".npz":
+        extra = {"labels": labels} if labels is not None else {}
+        _save_npz(path, images=images, z=z, **extra)
+    elif fmt == "dir":
+        path.mkdir(parents=True, exist_ok=True)
+        for i, img in enumerate(images):
+            save_png(img, path / f"{i:06d}.png")
+    else:
+        raise UserError(f"{path}: a .gif needs --interpolate STEPS")
+
+
+def write_vectors(samples: np.ndarray, path: Path, fmt: str, z: np.ndarray) -> None:
+    if fmt == ".csv":
+        def write(fh):
+            out = csv.writer(fh)
+            out.writerow([f"x{i}" for i in range(samples.shape[1])])
+            out.writerows(samples.tolist())
+
+        atomic_write(path, write)
+    elif fmt == ".npz":
+        _save_npz(path, samples=samples, z=z)
+    else:
+        save_scatter(samples, None, path)
+
+
+def write_gif(frames: list[np.ndarray], path: Path, frame_ms: int = 60) -> None:
+    pictures = [Image.fromarray(f[..., 0] if f.shape[-1] == 1 else f) for f in frames]
+    if max(pictures[0].size) < 256:  # small grids: nearest-neighbour 2x so digits stay visible
+        pictures = [p.resize((p.width * 2, p.height * 2), Image.Resampling.NEAREST) for p in pictures]
+    loop = pictures + pictures[-2:0:-1]  # there and back, so the loop has no jump
+
+    def write(fh):
+        loop[0].save(fh, format="GIF", save_all=True, append_images=loop[1:], duration=frame_ms, loop=0)
+
+    atomic_write(path, write, mode="wb")
+
+
+def _save_npz(path: Path, **arrays: np.ndarray) -> None:
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    atomic_write(path, lambda fh: fh.write(buffer.getvalue()), mode="wb")
+
+
+def slerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
+    """Spherical interpolation, the usual path between Gaussian latents (keeps their norm)."""
+    na, nb = a / np.linalg.norm(a, axis=1, keepdims=True), b / np.linalg.norm(b, axis=1, keepdims=True)
+    omega = np.arccos(np.clip((na * nb).sum(axis=1, keepdims=True), -1.0, 1.0))
+    so = np.sin(omega)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(so < 1e-6, (1 - t) * a + t * b, np.sin((1 - t) * omega) / so * a + np.sin(t * omega) / so * b)
+    return out.astype(np.float32)
