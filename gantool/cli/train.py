@@ -36,6 +36,7 @@ def register(app: typer.Typer) -> None:
         config: Optional[Path] = typer.Option(None, "--config", help="TOML file with config keys (see config.toml of a run)."),
         set_: list[str] = typer.Option([], "--set", metavar="KEY=VALUE", help="Override any config key: --set model.ngf=32 --set beta1=0.0"),
         resume: Optional[Path] = typer.Option(None, "--resume", metavar="RUN_DIR", help="Continue RUN_DIR (or a checkpoint file) exactly."),
+        tui: bool = typer.Option(False, "--tui", help="Show the live dashboard while training (q stops with a checkpoint)."),
     ) -> None:
         """Train a GAN with the shared loop; writes runs/<model>/<name>/ (see docs/training.md).
 
@@ -46,7 +47,7 @@ def register(app: typer.Typer) -> None:
         from gantool.errors import UserError
         from gantool.plugins import registry
         from gantool.train import session
-        from gantool.train.report import default_reporter
+        from gantool.train.report import default_reporter, quiet_reporter
 
         flags = {k: v for k, v in {
             "data": data, "epochs": epochs, "steps": steps, "batch_size": batch_size, "lr": lr, "loss": loss,
@@ -54,7 +55,7 @@ def register(app: typer.Typer) -> None:
             "label_smoothing": label_smoothing, "log_every": log_every, "sample_every": sample_every,
             "checkpoint_every": checkpoint_every, "skip_bad": skip_bad, "project": project, "name": name,
         }.items() if v is not None}
-        reporter = default_reporter()
+        reporter = default_reporter() if not tui else quiet_reporter()
         if resume is not None:
             allowed = {"epochs", "steps", "device"}
             extra = sorted(set(flags) - allowed) + (["--config"] if config else []) + (["--set"] if set_ else [])
@@ -66,7 +67,13 @@ def register(app: typer.Typer) -> None:
             if not model:
                 raise UserError("name a model to train, e.g. `gantool train dcgan` (`gantool plugins` lists them)")
             trainer, run, total, resumed = session.new_run(registry(), model, config, flags, parse_sets(set_), reporter)
-        state = trainer.fit(run, total, resumed=resumed)
+        if tui:
+            from gantool.tui.live import train_with_dashboard
+
+            state = train_with_dashboard(trainer, run, total, resumed)
+            reporter = default_reporter()
+        else:
+            state = trainer.fit(run, total, resumed=resumed)
         reporter.message(f"{state} at step {trainer.step}: {run.path}")
         if state == "interrupted":
             reporter.message(f"continue with: gantool train --resume {run.path}")

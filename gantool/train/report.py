@@ -73,3 +73,10 @@ class RichReporter(PlainReporter):
 
 def default_reporter() -> PlainReporter:
     return RichReporter() if sys.stdout.isatty() else PlainReporter()
+
+
+def quiet_reporter() -> PlainReporter:
+    """For when something else (the dashboard) owns the terminal."""
+    import io
+
+    return PlainReporter(Console(file=io.StringIO()))

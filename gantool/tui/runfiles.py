@@ -1,0 +1,209 @@
+"""Reading a run directory while another process writes it (no Textual, no torch here).
+
+JSONL files are tailed from a byte offset; a last line without its newline is still being
+written and is kept back until it is complete. A file that shrinks or is replaced (resume
+trims metrics.jsonl) is read again from the start.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from array import array
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gantool.train.rundir import CONFIG, EVENTS, METRICS, STATUS, RunDir
+
+NOT_SERIES = {"step", "epoch", "time", "elapsed"}
+LOSS_PREFIX = "loss_"
+
+
+class JsonlTail:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.offset = 0
+        self.inode: int | None = None
+        self.partial = b""
+        self.bad_lines = 0
+
+    def read(self) -> tuple[list[dict[str, Any]], bool]:
+        """New complete records, and whether the file was replaced (start over)."""
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return [], False
+        reset = self.inode is not None and (st.st_ino != self.inode or st.st_size < self.offset)
+        if reset:
+            self.offset, self.partial = 0, b""
+        self.inode = st.st_ino
+        if st.st_size == self.offset:
+            return [], reset
+        with open(self.path, "rb") as fh:
+            fh.seek(self.offset)
+            data = fh.read(st.st_size - self.offset)
+        self.offset += len(data)
+        *lines, self.partial = (self.partial + data).split(b"\n")
+        records = []
+        for line in lines:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                self.bad_lines += 1
+                continue
+            if isinstance(record, dict):
+                records.append(record)
+        return records, reset
+
+
+class Series:
+    """Every numeric metric by name, as compact float arrays (a million lines stay small)."""
+
+    def __init__(self) -> None:
+        self.steps: dict[str, array] = {}
+        self.values: dict[str, array] = {}
+        self.last: dict[str, Any] = {}
+
+    def clear(self) -> None:
+        self.__init__()
+
+    def add(self, records: list[dict[str, Any]]) -> None:
+        for record in records:
+            step = record.get("step")
+            if not isinstance(step, (int, float)):
+                continue
+            for key, value in record.items():
+                if key in NOT_SERIES or isinstance(value, bool) or not isinstance(value, (int, float)):
+                    continue
+                if key not in self.values:
+                    self.steps[key], self.values[key] = array("d"), array("d")
+                self.steps[key].append(step)
+                self.values[key].append(value)
+            self.last = record
+
+    def names(self) -> list[str]:
+        return sorted(self.values, key=lambda k: (not k.startswith(LOSS_PREFIX), k))
+
+    def losses(self) -> list[str]:
+        return [k for k in self.names() if k.startswith(LOSS_PREFIX)]
+
+    def others(self) -> list[str]:
+        return [k for k in self.names() if not k.startswith(LOSS_PREFIX) and k != "img_per_s"]
+
+    def view(self, key: str, points: int, smoothing: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+        """At most `points` (step, value) pairs: bucket means, then an optional moving average."""
+        xs = np.frombuffer(self.steps[key], dtype=np.float64)
+        ys = np.frombuffer(self.values[key], dtype=np.float64)
+        if len(xs) > points > 0:
+            edges = np.linspace(0, len(xs), points + 1).astype(int)[:-1]
+            counts = np.diff(np.append(edges, len(xs)))
+            xs = np.add.reduceat(xs, edges) / counts
+            ys = np.add.reduceat(ys, edges) / counts
+        if smoothing > 0 and len(ys) > 2:  # trailing moving average; the head uses what it has
+            window = max(1, int(len(ys) * smoothing * 0.2))
+            total = np.cumsum(ys)
+            smooth = total / np.arange(1, len(ys) + 1)
+            smooth[window:] = (total[window:] - total[:-window]) / window
+            ys = smooth
+        return xs, ys
+
+
+@dataclass
+class RunView:
+    """Everything the dashboard shows of one run, refreshed by `poll()`."""
+
+    path: Path
+    series: Series = field(default_factory=Series)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    status: dict[str, Any] = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict)
+    latest_sample: Path | None = None
+
+    def __post_init__(self) -> None:
+        self._metrics = JsonlTail(self.path / METRICS)
+        self._events = JsonlTail(self.path / EVENTS)
+        self._status_mtime = 0.0
+
+    @property
+    def name(self) -> str:
+        return f"{self.path.parent.name}/{self.path.name}"
+
+    def poll(self) -> bool:
+        """Read what changed on disk; True when anything did (cheap when nothing did)."""
+        changed = False
+        records, reset = self._metrics.read()
+        if reset:
+            self.series.clear()
+        if records or reset:
+            self.series.add(records)
+            changed = True
+        events, reset = self._events.read()
+        if reset:
+            self.events.clear()
+        if events or reset:
+            self.events.extend(events)
+            for event in events:
+                if event.get("event") == "sample" and event.get("path"):
+                    self.latest_sample = self.path / event["path"]
+            changed = True
+        changed |= self._read_status()
+        if not self.config and (self.path / CONFIG).exists():
+            self._read_config()
+        if self.latest_sample is None:
+            samples = sorted((self.path / "samples").glob("step-*.png"))
+            self.latest_sample = samples[-1] if samples else None
+        return changed
+
+    def _read_status(self) -> bool:
+        try:
+            mtime = os.stat(self.path / STATUS).st_mtime
+            if mtime == self._status_mtime:
+                return False
+            self.status = json.loads((self.path / STATUS).read_text())
+            self._status_mtime = mtime
+            return True
+        except (FileNotFoundError, ValueError):
+            return False
+
+    def _read_config(self) -> None:
+        import tomllib
+
+        try:
+            self.config = tomllib.loads((self.path / CONFIG).read_text())
+        except (OSError, ValueError):
+            self.config = {}
+
+    @property
+    def state(self) -> str:
+        """The state a user should see: a `running` run whose writer is gone is `stale`."""
+        state = self.status.get("state", "unknown")
+        if state in ("running", "paused") and RunDir(self.path).live_pid() is None:
+            if self.status.get("pid") != os.getpid():
+                return "stale"
+        return state
+
+    @property
+    def reason(self) -> str:
+        return str(self.status.get("reason") or "")
+
+    def heartbeat_age(self) -> float | None:
+        beat = self.status.get("heartbeat")
+        return time.time() - float(beat) if beat else None
+
+
+def find_runs(path: Path) -> list[Path]:
+    """Run folders at `path`, or up to two levels below it (project/model/name)."""
+    path = Path(path)
+
+    def is_run(p: Path) -> bool:
+        return (p / STATUS).exists() or (p / CONFIG).exists()
+
+    if is_run(path):
+        return [path]
+    found = [p for p in sorted(path.glob("*/*")) if p.is_dir() and is_run(p)]
+    found += [p for p in sorted(path.glob("*")) if p.is_dir() and is_run(p)]
+    return found
