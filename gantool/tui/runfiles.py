@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 import time
 from array import array
 from dataclasses import dataclass, field
@@ -21,11 +22,18 @@ from gantool.train.rundir import CONFIG, EVENTS, METRICS, STATUS, RunDir
 
 NOT_SERIES = {"step", "epoch", "time", "elapsed"}
 LOSS_PREFIX = "loss_"
+MAX_RECORDS = 100_000  # parsed per read at most; more are thinned evenly (see JsonlTail)
 
 
 class JsonlTail:
-    def __init__(self, path: Path):
+    """`max_records`: when one read brings more lines than this (opening a long run), only an
+    even stride of them is parsed, plus every line with an unusual number of keys (the
+    sparse metrics such as FID) and the last line; the charts are downsampled anyway."""
+
+    def __init__(self, path: Path, max_records: int | None = None):
         self.path = Path(path)
+        self.max_records = max_records
+        self.thinned = 0
         self.offset = 0
         self.inode: int | None = None
         self.partial = b""
@@ -48,16 +56,35 @@ class JsonlTail:
             data = fh.read(st.st_size - self.offset)
         self.offset += len(data)
         *lines, self.partial = (self.partial + data).split(b"\n")
-        records = []
-        for line in lines:
-            try:
-                record = json.loads(line)
-            except ValueError:
-                self.bad_lines += 1
-                continue
-            if isinstance(record, dict):
-                records.append(record)
-        return records, reset
+        lines = [line for line in lines if line.strip()]
+        if self.max_records and len(lines) > self.max_records:
+            lines = self._thin(lines)
+        return self._parse(lines), reset
+
+    def _thin(self, lines: list[bytes]) -> list[bytes]:
+        keys = [line.count(b'":') for line in lines]
+        usual = Counter(keys[:: max(1, len(keys) // 1000)]).most_common(1)[0][0]
+        stride = -(-len(lines) // self.max_records)
+        keep = [i for i, k in enumerate(keys) if k != usual or i % stride == 0]
+        if keep[-1] != len(lines) - 1:
+            keep.append(len(lines) - 1)
+        self.thinned += len(lines) - len(keep)
+        return [lines[i] for i in keep]
+
+    def _parse(self, lines: list[bytes]) -> list[dict[str, Any]]:
+        """All lines in one json.loads call (fast for a million lines), else line by line."""
+        if not lines:
+            return []
+        try:
+            parsed = json.loads(b"[" + b",".join(lines) + b"]")
+        except ValueError:  # some line is malformed: find and skip it
+            parsed = []
+            for line in lines:
+                try:
+                    parsed.append(json.loads(line))
+                except ValueError:
+                    self.bad_lines += 1
+        return [r for r in parsed if isinstance(r, dict)]
 
 
 class Series:
@@ -72,18 +99,23 @@ class Series:
         self.__init__()
 
     def add(self, records: list[dict[str, Any]]) -> None:
-        for record in records:
-            step = record.get("step")
-            if not isinstance(step, (int, float)):
+        """Append records column by column: list comprehensions, not a loop over every value."""
+        records = [r for r in records if type(r.get("step")) in (int, float)]
+        if not records:
+            return
+        keys = set().union(*map(dict.keys, records)) - NOT_SERIES
+        for key in keys:
+            pairs = [(r["step"], r[key]) for r in records if key in r]
+            if not {type(v) for _, v in pairs} <= {int, float}:  # drop text, bools, nulls
+                pairs = [(s, v) for s, v in pairs if type(v) in (int, float)]
+            if not pairs:
                 continue
-            for key, value in record.items():
-                if key in NOT_SERIES or isinstance(value, bool) or not isinstance(value, (int, float)):
-                    continue
-                if key not in self.values:
-                    self.steps[key], self.values[key] = array("d"), array("d")
-                self.steps[key].append(step)
-                self.values[key].append(value)
-            self.last = record
+            if key not in self.values:
+                self.steps[key], self.values[key] = array("d"), array("d")
+            steps, values = zip(*pairs)
+            self.steps[key].extend(steps)
+            self.values[key].extend(values)
+        self.last = records[-1]
 
     def names(self) -> list[str]:
         return sorted(self.values, key=lambda k: (not k.startswith(LOSS_PREFIX), k))
@@ -124,7 +156,7 @@ class RunView:
     latest_sample: Path | None = None
 
     def __post_init__(self) -> None:
-        self._metrics = JsonlTail(self.path / METRICS)
+        self._metrics = JsonlTail(self.path / METRICS, max_records=MAX_RECORDS)
         self._events = JsonlTail(self.path / EVENTS)
         self._status_mtime = 0.0
 

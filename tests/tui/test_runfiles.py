@@ -54,3 +54,19 @@ def test_run_view_and_discovery(tmp_path):
     assert view.latest_sample == run / "samples" / "step-0000005.png"
     assert not view.poll()  # nothing changed
     assert find_runs(tmp_path) == [run] and find_runs(run) == [run]
+
+
+def test_huge_reads_are_thinned_but_keep_sparse_metrics_and_the_last_line(tmp_path):
+    path = tmp_path / "metrics.jsonl"
+    lines = [json.dumps({"step": s, "loss_d": 1.0}) for s in range(1, 10_001)]
+    lines[4321] = json.dumps({"step": 4322, "loss_d": 1.0, "fid": 12.5})  # a sparse metric
+    path.write_text("\n".join(lines) + "\n")
+    tail = JsonlTail(path, max_records=500)
+    records, _ = tail.read()
+    steps = [r["step"] for r in records]
+    assert 450 < len(records) < 600 and steps == sorted(steps)
+    assert steps[-1] == 10_000 and {"step": 4322, "loss_d": 1.0, "fid": 12.5} in records
+    assert tail.thinned == 10_000 - len(records)
+    with open(path, "a") as fh:  # what arrives afterwards is read in full
+        fh.write("".join(json.dumps({"step": s, "loss_d": 2.0}) + "\n" for s in range(10_001, 10_101)))
+    assert len(tail.read()[0]) == 100
