@@ -70,9 +70,8 @@ class Registry:
         if not isinstance(spec, spec_type):
             raise TypeError(f"register_{kind}s expects {spec_type.__name__}, got {type(spec).__name__}")
         check_name(spec.name)
-        missing = [f for f in ("summary",) if not getattr(spec, f)]
-        if missing:
-            raise ValueError(f"{kind} {spec.name!r} is incomplete: missing {', '.join(missing)}")
+        if not spec.summary:
+            raise ValueError(f"{kind} {spec.name!r} is incomplete: missing summary")
         previous = self.owner.get((kind, spec.name))
         if previous is not None:
             raise ValueError(

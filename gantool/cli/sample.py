@@ -69,11 +69,13 @@ def register(app: typer.Typer) -> None:
         force: bool = typer.Option(False, "--force", help="Replace an existing output."),
     ) -> None:
         """Generate samples from an ONNX generator with ONNX Runtime (no PyTorch needed)."""
+        import contextlib
+
+        import numpy as np
         from rich.console import Console
 
         from gantool.errors import UserError
-        from gantool.runtime import Sampler
-        from gantool.runtime import outputs
+        from gantool.runtime import Sampler, outputs
 
         err = Console(stderr=True, highlight=False, soft_wrap=True)
         if n <= 0:
@@ -91,10 +93,10 @@ def register(app: typer.Typer) -> None:
             if fmt != ".gif" or info.kind != "image":
                 raise UserError("--interpolate writes an animated GIF of images: -o walk.gif")
             a, b = sampler.latents(n, seed), sampler.latents(n, seed + 1)
-            z = outputs.np.concatenate([outputs.slerp(a, b, t / (interpolate - 1)) for t in range(interpolate)])
-            frame_labels = None if chosen is None else outputs.np.tile(chosen, interpolate)
+            z = np.concatenate([outputs.slerp(a, b, t / (interpolate - 1)) for t in range(interpolate)])
+            frame_labels = None if chosen is None else np.tile(chosen, interpolate)
             bar, advance = _progress(len(z), len(z) > 4 * batch_size)
-            with bar or _null():
+            with bar or contextlib.nullcontext():
                 images = outputs.as_uint8_images(sampler.generate(z, frame_labels, batch_size, advance), info.uint8)
             frames = [outputs.grid(images[i * n : (i + 1) * n], columns) for i in range(interpolate)]
             outputs.write_gif(frames, output)
@@ -106,7 +108,7 @@ def register(app: typer.Typer) -> None:
             raise UserError(f"{output}: a .gif needs --interpolate STEPS")
         z = sampler.latents(n, seed)
         bar, advance = _progress(n, n > 4 * batch_size)
-        with bar or _null():
+        with bar or contextlib.nullcontext():
             out = sampler.generate(z, chosen, batch_size, advance)
         if info.kind == "image":
             images = outputs.as_uint8_images(out, info.uint8)
@@ -121,9 +123,3 @@ def _note(console, sampler) -> None:
     """The one quiet line about a CPU fallback, once the work has succeeded."""
     if sampler.note:
         console.print(f"[dim]{sampler.note}[/]")
-
-
-def _null():
-    import contextlib
-
-    return contextlib.nullcontext()

@@ -36,11 +36,6 @@ class TrainedGenerator:
         return self.args.num_classes if self.spec.conditional else 0
 
 
-def find_checkpoint(path: Path) -> Path:
-    """A run directory without checkpoints is the user's to fix (train or resume first)."""
-    return checkpoint.find(path)
-
-
 def fold_spectral_norm(module: nn.Module) -> int:
     """Replace spectral-normalised weights by the plain weights they compute in eval mode."""
     folded = 0
@@ -55,7 +50,7 @@ def fold_spectral_norm(module: nn.Module) -> int:
 
 
 def load(path: Path, weights: str | None = None) -> TrainedGenerator:
-    ckpt_path = find_checkpoint(path)
+    ckpt_path = checkpoint.find(path)
     state = checkpoint.load(ckpt_path)
     cfg = from_dict(dict(state["config"]), f"checkpoint {ckpt_path}")
     spec = registry().get("model", cfg.model)
