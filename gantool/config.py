@@ -20,6 +20,7 @@ from gantool.errors import UserError
 
 OPTION_TABLES = ("model_options", "loss_options", "data_options")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+OPTIMIZERS = ("adam", "rmsprop")
 
 
 @dataclass
@@ -36,7 +37,7 @@ class RunConfig:
     epochs: int = 1
     steps: int = 0
     batch_size: int = 64
-    # optimisation (Adam); lr_d = 0 means "same as lr"
+    # optimisation (Adam, or RMSprop for weight-clipped WGAN); lr_d = 0 means "same as lr"
     optimizer: str = "adam"
     lr: float = 2e-4
     lr_d: float = 0.0
@@ -46,6 +47,12 @@ class RunConfig:
     ema: bool = False
     ema_decay: float = 0.999
     label_smoothing: float = 0.0
+    # regularizers of D, usable with any loss (0 disables); loss presets set them
+    clip_weights: float = 0.0  # WGAN: clamp D's weights to [-c, c] after each D step
+    gp_lambda: float = 0.0  # WGAN-GP: (|grad D(x_hat)| - 1)^2 on real/fake interpolates
+    r1_gamma: float = 0.0  # R1: gamma/2 |grad D(x_real)|^2, applied lazily
+    r1_every: int = 16
+    dragan_lambda: float = 0.0  # DRAGAN: gradient penalty around perturbed real data
     # problem shape
     latent_dim: int = 100
     image_size: int = 28
@@ -142,7 +149,9 @@ def validate(cfg: RunConfig) -> RunConfig:
         (cfg.log_every > 0, "log_every must be positive"),
         (min(cfg.sample_every, cfg.checkpoint_every) >= 0, "sample_every/checkpoint_every cannot be negative"),
         (0 < cfg.sample_count <= 1024, "sample_count must be in 1..1024"),
-        (cfg.optimizer == "adam", "optimizer must be 'adam'"),
+        (cfg.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}"),
+        (min(cfg.clip_weights, cfg.gp_lambda, cfg.r1_gamma, cfg.dragan_lambda) >= 0, "penalty weights cannot be negative"),
+        (cfg.r1_every >= 1, "r1_every must be at least 1"),
     ]
     for ok, message in checks:
         if not ok:

@@ -7,7 +7,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from gantool.errors import UserError
+from gantool.losses.options import check_options
 
 
 class BCELoss:
@@ -18,9 +18,7 @@ class BCELoss:
     """
 
     def __init__(self, options: dict[str, Any]):
-        unknown = set(options) - {"label_smoothing", "minimax"}
-        if unknown:
-            raise UserError(f"loss bce has no option(s) {', '.join(sorted(unknown))}; it takes minimax")
+        check_options("bce", options, {"label_smoothing", "minimax"})
         self.smoothing = float(options.get("label_smoothing", 0.0))
         self.minimax = bool(options.get("minimax", False))
 

@@ -110,6 +110,14 @@ class RunDir:
             atomic_write_text(path, "".join(kept))
         return dropped
 
+    def remove_temp_files(self) -> int:
+        """A kill -9 during an atomic write leaves its hidden temp file; resume clears them."""
+        stale = [p for folder in (self.path, self.samples, self.checkpoints)
+                 for p in folder.glob(".*") if p.is_file() and p.suffix in (".tmp", ".link")]
+        for path in stale:
+            path.unlink(missing_ok=True)
+        return len(stale)
+
     def repair_events(self) -> None:
         """A kill -9 can leave a partial last line; drop it so every line parses."""
         path = self.file(EVENTS)

@@ -86,6 +86,7 @@ def resume_run(registry: Registry, path: Path, flags: dict[str, Any], reporter):
         raise UserError(f"{run.path} is already at step {trainer.step} of {total}; pass a larger --steps or --epochs")
     dropped = run.trim_metrics(trainer.step)
     run.repair_events()
+    run.remove_temp_files()
     run.write_config(config_toml(cfg))
     trainer.last_checkpoint = str(ckpt_path.relative_to(run.path))
     reporter.message(f"resuming {run.path} at step {trainer.step}" + (f" ({dropped} later metric lines dropped)" if dropped else ""))

@@ -27,7 +27,7 @@ from gantool.train.device import pick_device, pick_precision
 from gantool.train.ema import EMA
 from gantool.train.report import PlainReporter
 from gantool.train.rundir import CONTROL, RunDir
-from gantool.train.step import AdversarialStep, StepContext
+from gantool.train.step import AdversarialStep, Regularizers, StepContext
 
 HEARTBEAT_S = 2.0
 
@@ -53,8 +53,8 @@ class Trainer:
         modules = model.build(args)
         self.G = modules.generator.to(self.device)
         self.D = modules.discriminator.to(self.device)
-        self.opt_g = self._adam(self.G, cfg.lr)
-        self.opt_d = self._adam(self.D, cfg.lr_discriminator)
+        self.opt_g = self._optimizer(self.G, cfg.lr)
+        self.opt_d = self._optimizer(self.D, cfg.lr_discriminator)
         self.ema = EMA(self.G, cfg.ema_decay) if cfg.ema else None
         self.scaler = self.precision.scaler()
         self.loss = loss.factory({"label_smoothing": cfg.label_smoothing, **cfg.loss_options})
@@ -62,7 +62,9 @@ class Trainer:
         self.real_points = data.x[:2000] if data.kind == "vector" else None
         ctx = StepContext(self.G, self.D, self.opt_g, self.opt_d, self.loss, cfg.latent_dim, self.device,
                           self.precision.autocast, self.scaler, cfg.n_critic,
-                          on_generator_step=(lambda: self.ema.update(self.G)) if self.ema else (lambda: None))
+                          on_generator_step=(lambda: self.ema.update(self.G)) if self.ema else (lambda: None),
+                          regularizers=Regularizers(cfg.clip_weights, cfg.gp_lambda, cfg.r1_gamma, cfg.r1_every,
+                                                    cfg.dragan_lambda))
         self.step_fn = model.make_step(ctx) if model.make_step else AdversarialStep(ctx)
         # a fixed latent batch, so successive sample grids show the same "faces" evolving
         self.fixed_z = torch.randn(cfg.sample_count, cfg.latent_dim, generator=torch.Generator().manual_seed(cfg.seed + 1))
@@ -76,8 +78,10 @@ class Trainer:
         self._speed: dict[str, Any] = {"img_per_s": None, "eta_s": None}
         self._reset_accumulators()
 
-    def _adam(self, module: torch.nn.Module, lr: float) -> torch.optim.Optimizer:
+    def _optimizer(self, module: torch.nn.Module, lr: float) -> torch.optim.Optimizer:
         fast = {"fused": True} if self.device.type == "cuda" else {"foreach": True}
+        if self.cfg.optimizer == "rmsprop":
+            return torch.optim.RMSprop(module.parameters(), lr=lr, foreach=True)
         return torch.optim.Adam(module.parameters(), lr=lr, betas=(self.cfg.beta1, self.cfg.beta2), **fast)
 
     # -- state ---------------------------------------------------------------------------

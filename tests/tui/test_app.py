@@ -157,6 +157,19 @@ async def test_project_table_selects_runs(tmp_path):
         assert app.current.name == "dcgan/b"
 
 
+async def stable_screenshot(app, pilot, timeout: float = 10.0) -> str:
+    """The screen once it stops changing (parts like the footer render late on a busy machine)."""
+    previous, waited = None, 0.0
+    while waited < timeout:
+        await pilot.pause(0.25)
+        waited += 0.25
+        current = app.export_screenshot()
+        if current == previous:
+            return current
+        previous = current
+    return previous
+
+
 @pytest.mark.parametrize("screen", ["run", "project"])
 @sync
 async def test_snapshots(tmp_path, monkeypatch, screen):
@@ -166,8 +179,7 @@ async def test_snapshots(tmp_path, monkeypatch, screen):
     monkeypatch.chdir(tmp_path)  # relative paths on screen: the picture does not depend on tmp_path
     app = MonitorApp(Path("dcgan/a") if screen == "run" else Path("."))
     async with app.run_test(size=(140, 45)) as pilot:
-        await pilot.pause(0.2)
-        svg = app.export_screenshot()
+        svg = await stable_screenshot(app, pilot)
     expected = SNAPSHOTS / f"monitor_{screen}.svg"
     if os.environ.get("GANTOOL_UPDATE_SNAPSHOTS") or not expected.exists():
         expected.parent.mkdir(exist_ok=True)

@@ -1,0 +1,21 @@
+"""Least squares GAN (Mao et al. 2017): a = 0, b = c = 1, halved as in the paper."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from gantool.losses.options import check_options
+
+
+class LSGANLoss:
+    def __init__(self, options: dict[str, Any]):
+        check_options("lsgan", options, {"label_smoothing"})
+        self.real_target = 1.0 - float(options.get("label_smoothing", 0.0))
+
+    def d_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        return 0.5 * ((real.float() - self.real_target).pow(2).mean() + fake.float().pow(2).mean())
+
+    def g_loss(self, fake: torch.Tensor) -> torch.Tensor:
+        return 0.5 * (fake.float() - 1.0).pow(2).mean()
