@@ -23,6 +23,20 @@ def register_models(register):
         defaults={"data": "mnist", "loss": "bce", "batch_size": 32, "epochs": 5, "latent_dim": 100,
                   "image_size": 28, "channels": 1, "log_every": 100, "sample_every": 500, **_ADAM_DCGAN},
     ))
+    critic = {"data": "mnist", "batch_size": 64, "epochs": 5, "latent_dim": 100, "image_size": 28, "channels": 1,
+              "log_every": 100, "sample_every": 500, "model_options": {"batchnorm_d": False}}
+    register(ModelSpec(
+        name="wgan",
+        summary="DCGAN generator with a BatchNorm-free critic, Wasserstein loss with weight clipping",
+        build=lazy("gantool.models.dcgan", "build"),
+        defaults={**critic, "loss": "wgan"},
+    ))
+    register(ModelSpec(
+        name="wgan-gp",
+        summary="DCGAN generator with a BatchNorm-free critic, Wasserstein loss with gradient penalty",
+        build=lazy("gantool.models.dcgan", "build"),
+        defaults={**critic, "loss": "wgan-gp"},
+    ))
     register(ModelSpec(
         name="toy",
         summary="small MLP pair for 2-D data (ring, grid)",

@@ -34,13 +34,17 @@ class DCGANGenerator(nn.Module):
 
 
 class DCGANDiscriminator(nn.Module):
-    def __init__(self, channels: int, image_size: int, ndf: int = 64):
+    """`batchnorm=False` gives the WGAN critic: a gradient penalty is per sample, and
+    BatchNorm would mix the samples of a batch (Gulrajani et al. 2017)."""
+
+    def __init__(self, channels: int, image_size: int, ndf: int = 64, batchnorm: bool = True):
         super().__init__()
         start, ups = SIZES[image_size]
         layers: list[nn.Module] = [nn.Conv2d(channels, ndf, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True)]
         width = ndf
         for _ in range(ups - 1):
-            layers += [nn.Conv2d(width, width * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(width * 2), nn.LeakyReLU(0.2, True)]
+            norm = [nn.BatchNorm2d(width * 2)] if batchnorm else []
+            layers += [nn.Conv2d(width, width * 2, 4, 2, 1, bias=not batchnorm), *norm, nn.LeakyReLU(0.2, True)]
             width *= 2
         layers.append(nn.Conv2d(width, 1, start, 1, 0, bias=False))  # a logit per image
         self.net = nn.Sequential(*layers)
@@ -61,7 +65,8 @@ def build(args: ModelArgs) -> GanModules:
     if args.image_size not in SIZES:
         raise UserError(f"dcgan supports image sizes {', '.join(map(str, SIZES))}, not {args.image_size}")
     g = DCGANGenerator(args.latent_dim, args.channels, args.image_size, int(args.options.get("ngf", 64)))
-    d = DCGANDiscriminator(args.channels, args.image_size, int(args.options.get("ndf", 64)))
+    d = DCGANDiscriminator(args.channels, args.image_size, int(args.options.get("ndf", 64)),
+                           batchnorm=bool(args.options.get("batchnorm_d", True)))
     g.apply(init_weights)
     d.apply(init_weights)
     return GanModules(g, d)

@@ -25,6 +25,9 @@ CASES = {
                          cfg={"image_size": 32, "channels": 3, "model_options": {"ngf": 8, "ndf": 8}}),
     "dcgan-64": dict(model="dcgan", data=lambda: random_images(size=64),
                      cfg={"image_size": 64, "model_options": {"ngf": 4, "ndf": 4}}),
+    "wgan": dict(model="wgan", data=lambda: random_images(), cfg={"model_options": {"ngf": 8, "ndf": 8, "batchnorm_d": False}}),
+    "wgan-gp": dict(model="wgan-gp", data=lambda: random_images(), cfg={"loss": "wgan-gp", "gp_lambda": 10.0,
+                                                                       "model_options": {"ngf": 8, "ndf": 8, "batchnorm_d": False}}),
     "toy": dict(model="toy", data=lambda: load_ring(None, DataRequest()), cfg={"latent_dim": 2}),
 }
 

@@ -56,3 +56,13 @@ def test_toy_pair():
     m = build("toy", latent_dim=2, data_dim=2)
     out = m.generator(torch.randn(5, 2))
     assert out.shape == (5, 2) and m.discriminator(out).shape == (5,)
+
+
+def test_wgan_critics_have_no_batchnorm_and_presets_pick_their_loss():
+    for name, loss in (("wgan", "wgan"), ("wgan-gp", "wgan-gp")):
+        spec = registry().get("model", name)
+        assert spec.defaults["loss"] == loss
+        m = spec.build(ModelArgs(latent_dim=16, image_size=28, channels=1, options=spec.defaults["model_options"]))
+        assert not any(isinstance(x, nn.BatchNorm2d) for x in m.discriminator.modules())
+        assert any(isinstance(x, nn.BatchNorm2d) for x in m.generator.modules())
+        assert m.discriminator(m.generator(torch.randn(2, 16))).shape == (2,)
