@@ -97,6 +97,9 @@ class DataArrays:
     num_classes: int = 0
     description: str = ""
     skipped: int = 0
+    # for Gaussian-mixture data: the mode centres and their sigma, for mode-coverage metrics
+    modes: np.ndarray | None = None
+    mode_sigma: float = 0.0
 
 
 @dataclass(frozen=True)

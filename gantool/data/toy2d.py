@@ -26,7 +26,8 @@ def mixture(modes: np.ndarray, sigma: float, n: int, seed: int) -> DataArrays:
     which = rng.integers(len(modes), size=n)
     x = modes[which] + sigma * rng.standard_normal((n, 2))
     return DataArrays(x=x.astype(np.float32), kind="vector", labels=which.astype(np.int64),
-                      num_classes=len(modes), description=f"{len(modes)}-mode mixture, sigma {sigma} ({n} points)")
+                      num_classes=len(modes), description=f"{len(modes)}-mode mixture, sigma {sigma} ({n} points)",
+                      modes=modes, mode_sigma=sigma)
 
 
 def _split(arg: str | None, request: DataRequest) -> int:

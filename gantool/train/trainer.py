@@ -19,6 +19,7 @@ from gantool import __version__
 from gantool.config import RunConfig
 from gantool.errors import TrainingDiverged, UserError
 from gantool.imaging import save_grid, save_scatter
+from gantool.metrics.modes import SAMPLES as MODE_SAMPLES, mode_coverage
 from gantool.specs import DataArrays, LossSpec, ModelArgs, ModelSpec
 from gantool.train import checkpoint
 from gantool.train.batches import Batches
@@ -60,14 +61,17 @@ class Trainer:
         self.loss = loss.factory({"label_smoothing": cfg.label_smoothing, **cfg.loss_options})
         self.batches = Batches(data, cfg.batch_size, cfg.seed, self.device)
         self.real_points = data.x[:2000] if data.kind == "vector" else None
+        self.modes = (data.modes, data.mode_sigma) if data.modes is not None else None
         ctx = StepContext(self.G, self.D, self.opt_g, self.opt_d, self.loss, cfg.latent_dim, self.device,
                           self.precision.autocast, self.scaler, cfg.n_critic,
                           on_generator_step=(lambda: self.ema.update(self.G)) if self.ema else (lambda: None),
                           regularizers=Regularizers(cfg.clip_weights, cfg.gp_lambda, cfg.r1_gamma, cfg.r1_every,
                                                     cfg.dragan_lambda))
         self.step_fn = model.make_step(ctx) if model.make_step else AdversarialStep(ctx)
-        # a fixed latent batch, so successive sample grids show the same "faces" evolving
-        self.fixed_z = torch.randn(cfg.sample_count, cfg.latent_dim, generator=torch.Generator().manual_seed(cfg.seed + 1))
+        # a fixed latent batch, so successive sample grids show the same "faces" evolving;
+        # on mixture data, the PacGAN protocol's 2,500 samples (scatter plot and mode coverage)
+        count = MODE_SAMPLES if self.modes is not None else cfg.sample_count
+        self.fixed_z = torch.randn(count, cfg.latent_dim, generator=torch.Generator().manual_seed(cfg.seed + 1))
         # the RNG stream this trainer continues from; fit() installs it, so whatever ran in the
         # process between construction (or loading a checkpoint) and fit() cannot shift it
         self._rng = self._rng_snapshot()
@@ -191,6 +195,10 @@ class Trainer:
             save_scatter(out, self.real_points, path)
         else:
             save_grid(out, path)
+        if self.modes is not None:  # a metrics line of its own, at the sample's step
+            coverage = mode_coverage(out, *self.modes)
+            self.run.metrics({"step": self.step, "epoch": self.epoch, "time": round(time.time(), 3),
+                              **coverage.as_metrics()})
         self.run.event("sample", self.step, path=str(path.relative_to(self.run.path)))
         return str(path)
 

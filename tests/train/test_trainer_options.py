@@ -65,7 +65,7 @@ def test_bf16_autocast_runs_on_cpu(tmp_path):
     assert trainer.precision.dtype is torch.bfloat16
     trainer.fit(run, 12)
     metrics = [json.loads(l) for l in (run.path / "metrics.jsonl").read_text().splitlines()]
-    assert all(abs(m["loss_d"]) < 100 for m in metrics)
+    assert all(abs(m["loss_d"]) < 100 for m in metrics if "loss_d" in m)  # mode-coverage lines have no losses
 
 
 def test_sampling_does_not_disturb_training(tmp_path):

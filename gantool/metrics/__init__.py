@@ -1,0 +1,1 @@
+"""Quality and diversity metrics. numpy only: they run on arrays from any engine."""
