@@ -38,10 +38,15 @@ def save_png(picture: np.ndarray, path: Path, upscale: int = 1) -> None:
     atomic_write(Path(path), lambda fh: img.save(fh, format="PNG"), mode="wb")
 
 
-def save_grid(images: np.ndarray, path: Path) -> None:
-    """A sample grid PNG from `[N, C, H, W]` images in [-1, 1]."""
-    picture = grid(to_uint8(images))
-    save_png(picture, path, upscale=2 if max(picture.shape[:2]) < 512 else 1)
+def upscale_for(picture: np.ndarray) -> int:
+    """Small pictures are enlarged 2x (nearest neighbour) so 28 px digits stay visible."""
+    return 2 if max(picture.shape[:2]) < 512 else 1
+
+
+def save_grid(images_hwc: np.ndarray, path: Path, columns: int | None = None) -> None:
+    """A grid PNG of uint8 `[N, H, W, C]` images (see `to_uint8`)."""
+    picture = grid(images_hwc, columns)
+    save_png(picture, path, upscale_for(picture))
 
 
 def save_scatter(fake: np.ndarray, real: np.ndarray | None, path: Path, size: int = 512) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,10 +22,12 @@ FIXTURES = Path(__file__).parent / "fixtures"
 def plugin_site(tmp_path_factory) -> Path:
     """Install the fixture plugin distributions with pip, as a user would, into a folder."""
     target = tmp_path_factory.mktemp("site")
+    sources = tmp_path_factory.mktemp("sources")
     for name in ("gantool-tinyplugin", "gantool-brokenplugin"):
+        source = shutil.copytree(FIXTURES / name, sources / name)  # pip builds in-tree; keep the repo clean
         subprocess.run(
             [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-             "--no-index", "--target", str(target), str(FIXTURES / name)],
+             "--no-index", "--target", str(target), str(source)],
             check=True, capture_output=True,
         )
     return target

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Iterator, Optional
 
 import typer
 
@@ -40,16 +41,18 @@ def _labels(sampler, n: int, label: Optional[int], all_labels: Optional[str]):
     return None, None
 
 
-def _progress(total: int, enabled: bool):
-    """A Rich bar on stderr for long jobs; a no-op callback otherwise."""
-    if not enabled or not sys.stderr.isatty():
-        return None, lambda k: None
+@contextlib.contextmanager
+def _progress(total: int, batch_size: int) -> Iterator[Callable[[int], None]]:
+    """Yields an `advance(k)` callback: a Rich bar on stderr for long jobs, a no-op otherwise."""
+    if total <= 4 * batch_size or not sys.stderr.isatty():
+        yield lambda k: None
+        return
     from rich.console import Console
     from rich.progress import Progress
 
-    bar = Progress(console=Console(stderr=True), transient=True)
-    task = bar.add_task("sampling", total=total)
-    return bar, lambda k: bar.advance(task, k)
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("sampling", total=total)
+        yield lambda k: bar.advance(task, k)
 
 
 def register(app: typer.Typer) -> None:
@@ -69,12 +72,11 @@ def register(app: typer.Typer) -> None:
         force: bool = typer.Option(False, "--force", help="Replace an existing output."),
     ) -> None:
         """Generate samples from an ONNX generator with ONNX Runtime (no PyTorch needed)."""
-        import contextlib
-
         import numpy as np
         from rich.console import Console
 
         from gantool.errors import UserError
+        from gantool.imaging import grid
         from gantool.runtime import Sampler, outputs
 
         err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -84,35 +86,30 @@ def register(app: typer.Typer) -> None:
             raise UserError(f"--batch-size must be positive, got {batch_size}")
         sampler = Sampler(_model_path(source), provider)
         info = sampler.info
-        fmt = outputs.check_destination(output, info.kind, force)
+        if interpolate is not None and interpolate < 2:
+            raise UserError("--interpolate needs at least 2 steps")
+        fmt = outputs.check_destination(output, info.kind, force, animated=interpolate is not None)
         chosen, columns = _labels(sampler, n, label, labels)
+        chosen = sampler.check_labels(chosen, n)  # a conditional model with none asked for cycles classes
 
         if interpolate is not None:
-            if interpolate < 2:
-                raise UserError("--interpolate needs at least 2 steps")
-            if fmt != ".gif" or info.kind != "image":
-                raise UserError("--interpolate writes an animated GIF of images: -o walk.gif")
             a, b = sampler.latents(n, seed), sampler.latents(n, seed + 1)
             z = np.concatenate([outputs.slerp(a, b, t / (interpolate - 1)) for t in range(interpolate)])
             frame_labels = None if chosen is None else np.tile(chosen, interpolate)
-            bar, advance = _progress(len(z), len(z) > 4 * batch_size)
-            with bar or contextlib.nullcontext():
+            with _progress(len(z), batch_size) as advance:
                 images = outputs.as_uint8_images(sampler.generate(z, frame_labels, batch_size, advance), info.uint8)
-            frames = [outputs.grid(images[i * n : (i + 1) * n], columns) for i in range(interpolate)]
+            frames = [grid(images[i * n : (i + 1) * n], columns) for i in range(interpolate)]
             outputs.write_gif(frames, output)
             _note(err, sampler)
             err.print(f"wrote {interpolate} frames of {n} samples to {output} ({sampler.provider})")
             return
 
-        if fmt == ".gif":
-            raise UserError(f"{output}: a .gif needs --interpolate STEPS")
         z = sampler.latents(n, seed)
-        bar, advance = _progress(n, n > 4 * batch_size)
-        with bar or contextlib.nullcontext():
+        with _progress(n, batch_size) as advance:
             out = sampler.generate(z, chosen, batch_size, advance)
         if info.kind == "image":
             images = outputs.as_uint8_images(out, info.uint8)
-            outputs.write_images(images, output, fmt, columns, z, sampler.check_labels(chosen, n))
+            outputs.write_images(images, output, fmt, columns, z, chosen)
         else:
             outputs.write_vectors(out, output, fmt, z)
         _note(err, sampler)

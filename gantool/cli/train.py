@@ -8,9 +8,6 @@ from typing import Optional
 
 import typer
 
-EXIT_CODES = {"finished": 0, "stopped": 0}
-
-
 def register(app: typer.Typer) -> None:
     @app.command("train")
     def train(
@@ -77,4 +74,4 @@ def register(app: typer.Typer) -> None:
         reporter.message(f"{state} at step {trainer.step}: {run.path}")
         if state == "interrupted":
             reporter.message(f"continue with: gantool train --resume {run.path}")
-            raise typer.Exit(143 if trainer._signal == signal.SIGTERM else 130)
+            raise typer.Exit(143 if trainer.received_signal == signal.SIGTERM else 130)

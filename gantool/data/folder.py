@@ -66,8 +66,7 @@ def load(arg: str | None, request: DataRequest) -> DataArrays:
 def _progress(items: list[Path], label: str, show: bool):
     if not (show and sys.stderr.isatty() and len(items) > 200):
         return items
-    from rich.progress import track
-
     from rich.console import Console
+    from rich.progress import track
 
     return track(items, description=label, transient=True, console=Console(stderr=True))

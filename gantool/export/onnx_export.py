@@ -99,8 +99,6 @@ def _torch_reference(gen: TrainedGenerator, inputs: dict[str, np.ndarray], uint8
 def _write_onnx(gen: TrainedGenerator, path: Path, uint8: bool, fp16: bool, opset: int) -> None:
     import copy
 
-    import onnx
-
     module = copy.deepcopy(gen.module) if fp16 else gen.module  # .half() must not touch the fp32 reference
     wrapper = ExportWrapper(module, gen.spec.conditional, uint8=uint8, fp16=fp16).eval()
     example = {k: torch.from_numpy(v) for k, v in fixed_inputs(gen.args.latent_dim, gen.num_classes, 2).items()}
@@ -113,15 +111,13 @@ def _write_onnx(gen: TrainedGenerator, path: Path, uint8: bool, fp16: bool, opse
                 dynamic_shapes={name: {0: batch} for name in example}, opset_version=opset, dynamo=True,
                 verbose=False,
             )
+            # describe the model before the one write, rather than loading and saving it again
+            program.model.metadata_props.clear()
+            program.model.metadata_props.update(metadata(gen, uint8, fp16))
+            program.model.doc_string = f"{gen.cfg.model} generator exported by gantool {__version__}"
             program.save(str(path), external_data=False)
     except Exception as exc:
         raise RuntimeError(f"torch.onnx.export failed for model {gen.cfg.model!r}: {exc}") from exc
-    model = onnx.load(str(path))
-    del model.metadata_props[:]
-    for key, value in metadata(gen, uint8, fp16).items():
-        model.metadata_props.add(key=key, value=value)
-    model.doc_string = f"{gen.cfg.model} generator exported by gantool {__version__}"
-    onnx.save(model, str(path))
 
 
 def verify(gen: TrainedGenerator, path: Path, uint8: bool, fp16: bool) -> float:

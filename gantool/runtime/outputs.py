@@ -12,7 +12,7 @@ from PIL import Image
 
 from gantool.errors import UserError
 from gantool.fsutil import atomic_write
-from gantool.imaging import grid, save_png, save_scatter, to_uint8
+from gantool.imaging import save_grid, save_png, save_scatter, to_uint8, upscale_for
 
 IMAGE_SUFFIXES = {".png", ".npz", ".gif", ""}
 VECTOR_SUFFIXES = {".png", ".npz", ".csv"}
@@ -23,7 +23,7 @@ def as_uint8_images(out: np.ndarray, uint8: bool) -> np.ndarray:
     return out if uint8 else to_uint8(out)
 
 
-def check_destination(path: Path, kind: str, force: bool) -> str:
+def check_destination(path: Path, kind: str, force: bool, animated: bool = False) -> str:
     """Decide the format from the path and refuse to clobber or write where we can't."""
     is_dir = path.suffix == "" or path.is_dir()
     fmt = "dir" if is_dir else path.suffix.lower()
@@ -31,6 +31,10 @@ def check_destination(path: Path, kind: str, force: bool) -> str:
     if fmt not in allowed and not (fmt == "dir" and kind == "image"):
         options = ", ".join(sorted(s or "a folder" for s in allowed))
         raise UserError(f"cannot write {kind} samples to {path}: use {options}")
+    if animated and fmt != ".gif":
+        raise UserError("--interpolate writes an animated GIF of images: -o walk.gif")
+    if fmt == ".gif" and not animated:
+        raise UserError(f"{path}: a .gif needs --interpolate STEPS")
     target_dir = path if is_dir else path.parent
     if is_dir and path.exists() and any(path.iterdir()) and not force:
         raise UserError(f"folder {path} is not empty; pass --force to write into it")
@@ -45,16 +49,14 @@ def check_destination(path: Path, kind: str, force: bool) -> str:
 def write_images(images: np.ndarray, path: Path, fmt: str, columns: int | None,
                  z: np.ndarray, labels: np.ndarray | None) -> None:
     if fmt == ".png":
-        save_png(grid(images, columns), path, upscale=2 if images.shape[1] < 64 else 1)
+        save_grid(images, path, columns)
     elif fmt == ".npz":
         extra = {"labels": labels} if labels is not None else {}
         _save_npz(path, images=images, z=z, **extra)
-    elif fmt == "dir":
+    else:  # a folder, one PNG per image
         path.mkdir(parents=True, exist_ok=True)
         for i, img in enumerate(images):
             save_png(img, path / f"{i:06d}.png")
-    else:
-        raise UserError(f"{path}: a .gif needs --interpolate STEPS")
 
 
 def write_vectors(samples: np.ndarray, path: Path, fmt: str, z: np.ndarray) -> None:
@@ -72,9 +74,9 @@ def write_vectors(samples: np.ndarray, path: Path, fmt: str, z: np.ndarray) -> N
 
 
 def write_gif(frames: list[np.ndarray], path: Path, frame_ms: int = 60) -> None:
+    scale = upscale_for(frames[0])
     pictures = [Image.fromarray(f[..., 0] if f.shape[-1] == 1 else f) for f in frames]
-    if max(pictures[0].size) < 256:  # small grids: nearest-neighbour 2x so digits stay visible
-        pictures = [p.resize((p.width * 2, p.height * 2), Image.Resampling.NEAREST) for p in pictures]
+    pictures = [p.resize((p.width * scale, p.height * scale), Image.Resampling.NEAREST) for p in pictures]
     loop = pictures + pictures[-2:0:-1]  # there and back, so the loop has no jump
 
     def write(fh):

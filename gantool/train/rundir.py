@@ -69,24 +69,14 @@ class RunDir:
     def status(self, **fields: Any) -> None:
         atomic_write_json(self.file(STATUS), {"pid": os.getpid(), "heartbeat": round(time.time(), 3), **fields})
 
-    def live_pid(self, stale_after: float = 30.0) -> int | None:
-        """The pid of a trainer still writing this run, or None (finished, crashed, stale)."""
+    def live_pid(self) -> int | None:
+        """The pid of another process still training this run, or None."""
         try:
             status = json.loads(self.file(STATUS).read_text())
         except (FileNotFoundError, json.JSONDecodeError):
             return None
-        pid = status.get("pid")
-        if status.get("state") not in ("running", "paused") or not isinstance(pid, int) or pid == os.getpid():
-            return None
-        if time.time() - float(status.get("heartbeat", 0)) > stale_after:
-            return None
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return None
-        except PermissionError:
-            pass  # alive, owned by someone else
-        return pid
+        pid = writer_pid(status)
+        return None if pid == os.getpid() else pid
 
     def trim_metrics(self, last_step: int) -> int:
         """On resume: drop metric lines after the checkpoint and any half-written last line.
@@ -125,3 +115,20 @@ class RunDir:
             text = path.read_text()
             if text and not text.endswith("\n"):
                 atomic_write_text(path, text[: text.rfind("\n") + 1])
+
+
+def writer_pid(status: dict[str, Any], stale_after: float = 30.0) -> int | None:
+    """From a parsed status.json: the pid of the trainer still writing the run, or None
+    (finished, crashed, or no heartbeat for `stale_after` seconds)."""
+    pid = status.get("pid")
+    if status.get("state") not in ("running", "paused") or not isinstance(pid, int):
+        return None
+    if time.time() - float(status.get("heartbeat", 0)) > stale_after:
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass  # alive, owned by someone else
+    return pid

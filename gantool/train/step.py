@@ -3,8 +3,9 @@
 A step is one discriminator update (phase `D`); every `n_critic` steps the generator is
 updated too (phase `G`); with R1 on, every `r1_every` steps D's update also carries the R1
 penalty scaled by `r1_every` (phase `D_reg`, lazy regularization as in StyleGAN2, folded
-into the D update so one GradScaler step per optimizer and step still holds). When G is due, the fake batch is generated once with autograd on
-and reused for both phases, as the reference DCGAN loop does, so no G forward is wasted.
+into the D update so one GradScaler step per optimizer and step still holds). When G is
+due, the fake batch is generated once with autograd on and reused for both phases, as the
+reference DCGAN loop does, so no G forward is wasted.
 Losses come back as detached device tensors: nothing here synchronises with the host.
 
 A plugin whose training is not one G against one D gives its ModelSpec a `make_step`
@@ -65,9 +66,10 @@ class AdversarialStep:
         self.ctx = ctx
         reg = ctx.regularizers
         self._d_params = list(ctx.discriminator.parameters())
-        self.phases = [Phase("D", 1), Phase("G", ctx.n_critic)]
-        if reg.r1_gamma:  # lazy R1 (StyleGAN2): every r1_every steps, scaled by r1_every
-            self.phases.insert(1, Phase("D_reg", reg.r1_every))
+        self._g_phase = Phase("G", ctx.n_critic)
+        # lazy R1 (StyleGAN2): every r1_every steps, scaled by r1_every
+        self._r1_phase = Phase("D_reg", reg.r1_every) if reg.r1_gamma else None
+        self.phases = [Phase("D", 1), *([self._r1_phase] if self._r1_phase else []), self._g_phase]
 
     def _optimize(self, loss: torch.Tensor, opt: torch.optim.Optimizer) -> None:
         opt.zero_grad(set_to_none=True)
@@ -76,7 +78,7 @@ class AdversarialStep:
 
     def __call__(self, step: int, real: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]:
         c = self.ctx
-        g_due = self.phases[-1].due(step)
+        g_due = self._g_phase.due(step)
         z = torch.randn(real.shape[0], c.latent_dim, device=c.device)
         with c.autocast(), torch.set_grad_enabled(g_due):
             fake = c.generator(z)
@@ -95,7 +97,7 @@ class AdversarialStep:
             dragan = dragan_penalty(c.discriminator, real)
             loss_d = loss_d + reg.dragan_lambda * dragan
             out["dragan"] = dragan.detach()
-        if reg.r1_gamma and self.phases[1].due(step):  # lazy: rarely, and scaled up to match
+        if self._r1_phase and self._r1_phase.due(step):  # lazy: rarely, and scaled up to match
             r1 = r1_penalty(c.discriminator, real)
             loss_d = loss_d + 0.5 * reg.r1_gamma * reg.r1_every * r1
             out["r1"] = r1.detach()

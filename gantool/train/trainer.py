@@ -12,13 +12,12 @@ import time
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-import numpy as np
 import torch
 
 from gantool import __version__
 from gantool.config import RunConfig
 from gantool.errors import TrainingDiverged, UserError
-from gantool.imaging import save_grid, save_scatter
+from gantool.imaging import save_grid, save_scatter, to_uint8
 from gantool.metrics.modes import SAMPLES as MODE_SAMPLES, mode_coverage
 from gantool.specs import DataArrays, LossSpec, ModelArgs, ModelSpec
 from gantool.train import checkpoint
@@ -79,6 +78,7 @@ class Trainer:
         self.elapsed = 0.0
         self.last_checkpoint: str | None = None
         self._stop: str | None = None
+        self.received_signal: int | None = None  # SIGINT or SIGTERM that interrupted fit()
         self._speed: dict[str, Any] = {"img_per_s": None, "eta_s": None}
         self._reset_accumulators()
 
@@ -158,10 +158,20 @@ class Trainer:
     def epoch(self) -> int:
         return self.step // self.batches.steps_per_epoch
 
+    def _due(self, every: int) -> bool:
+        """Whether a cadence of `every` steps (0: never) lands on the current step."""
+        return bool(every) and self.step % every == 0
+
     def _status(self, state: str, **extra: Any) -> None:
+        """Every status write is a heartbeat."""
         self.run.status(state=state, step=self.step, total_steps=self.total, epoch=self.epoch,
                         model=self.cfg.model, device=str(self.device), precision=self.precision.name,
                         last_checkpoint=self.last_checkpoint, **self._speed, **extra)
+        self._last_heartbeat = time.monotonic()
+
+    def _heartbeat(self, state: str) -> None:
+        if time.monotonic() - self._last_heartbeat > HEARTBEAT_S:
+            self._status(state)
 
     def _tick(self) -> None:
         now = time.perf_counter()
@@ -173,7 +183,6 @@ class Trainer:
         remaining = (self.total - self.step) * self.cfg.batch_size / record["img_per_s"] if record["img_per_s"] else None
         self._speed = {"img_per_s": record["img_per_s"], "eta_s": round(remaining, 1) if remaining else None}
         self._status("running")
-        self._last_heartbeat = time.monotonic()
         self.reporter.tick(record)
         self._reset_accumulators()
 
@@ -194,7 +203,7 @@ class Trainer:
         if self.real_points is not None:
             save_scatter(out, self.real_points, path)
         else:
-            save_grid(out, path)
+            save_grid(to_uint8(out), path)
         if self.modes is not None:  # a metrics line of its own, at the sample's step
             coverage = mode_coverage(out, *self.modes)
             self.run.metrics({"step": self.step, "epoch": self.epoch, "time": round(time.time(), 3),
@@ -203,10 +212,7 @@ class Trainer:
         return str(path)
 
     def save_checkpoint(self, periodic: bool) -> None:
-        if self._sums:  # never save weights trained on a NaN; check before writing
-            values = torch.stack(list(self._sums.values()))
-            if not bool(torch.isfinite(values).all()):
-                self._means()  # raises TrainingDiverged with the loss name
+        self._means()  # never save weights trained on a NaN: raises TrainingDiverged first
         path = checkpoint.save(self.state_dict(), self.run.checkpoints, self.step, keep_step_file=periodic)
         self.last_checkpoint = str(path.relative_to(self.run.path))
         self.run.event("checkpoint", self.step, path=self.last_checkpoint)
@@ -234,9 +240,7 @@ class Trainer:
             for command in commands:
                 if command != "pause":  # already paused
                     self._handle(command)
-            if time.monotonic() - self._last_heartbeat > HEARTBEAT_S:
-                self._status("paused")
-                self._last_heartbeat = time.monotonic()
+            self._heartbeat("paused")
             time.sleep(0.1)
         self.run.event("resumed", self.step, reason="control")
         self._status("running")
@@ -249,9 +253,7 @@ class Trainer:
     def _poll(self) -> None:
         for command in self.control.poll():
             self._handle(command)
-        if time.monotonic() - self._last_heartbeat > HEARTBEAT_S:
-            self._status("running")
-            self._last_heartbeat = time.monotonic()
+        self._heartbeat("running")
 
     @contextmanager
     def _signals(self) -> Iterator[None]:
@@ -264,7 +266,7 @@ class Trainer:
             if self._stop is not None and signum == signal.SIGINT:
                 raise KeyboardInterrupt
             self._stop = "interrupted"
-            self._signal = signum
+            self.received_signal = signum
 
         old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
         try:
@@ -279,8 +281,7 @@ class Trainer:
         self.run = run
         self.total = total_steps
         self.control = ControlFile(self.run.file(CONTROL))
-        self._signal = None
-        self._last_heartbeat = time.monotonic()
+        self.received_signal = None
         cfg = self.cfg
         info = {"device": str(self.device), "precision": self.precision.name, "total_steps": total_steps}
         self.run.event("resumed" if resumed else "started", self.step, **info)
@@ -329,19 +330,19 @@ class Trainer:
             run_start = time.perf_counter()
             if self.step % cfg.log_every == 0 or self.step == self.total:
                 self._tick()
-            if cfg.sample_every and self.step % cfg.sample_every == 0:
+            if self._due(cfg.sample_every):
                 self.sample()
-            if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0:
+            if self._due(cfg.checkpoint_every):
                 self.save_checkpoint(periodic=True)
         if self._counts:
             self._tick()
         if self._stop is None:
             state = "finished"
-            if not (cfg.sample_every and self.step % cfg.sample_every == 0):
+            if not self._due(cfg.sample_every):
                 self.sample()
         else:
             state = self._stop
-        if not (cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0) or state != "finished":
+        if state != "finished" or not self._due(cfg.checkpoint_every):
             self.save_checkpoint(periodic=False)
         reason = {"interrupted": "interrupted by signal", "stopped": "stopped by control command"}.get(state)
         self.run.event(state, self.step, **({"reason": reason} if reason else {}))

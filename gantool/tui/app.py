@@ -7,7 +7,6 @@ another machine's shared disk, and quitting it never stops training.
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
@@ -26,6 +25,7 @@ from gantool.tui.widgets import MetricChart, SampleImage
 STATE_STYLE = {"running": "green", "paused": "yellow", "finished": "blue", "stopped": "cyan",
                "interrupted": "magenta", "failed": "bold red", "stale": "red"}
 SMOOTHING = [0.0, 0.25, 0.5, 0.75, 0.95]
+DISCOVER_EVERY = 4  # polls between looks for new runs in a project folder
 
 
 def _duration(seconds: float | None) -> str:
@@ -88,6 +88,8 @@ class MonitorApp(App):
         self.metric_index = 0
         self.smoothing_index = 0
         self._events_shown = 0
+        self._ticks = 0
+        self._shown_state: dict[Path, str] = {}
 
     # -- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -142,17 +144,28 @@ class MonitorApp(App):
         self._draw_current(force=True)
 
     def refresh_all(self) -> None:
-        if self.project:
+        """Poll every shown run once; redraw only what changed on disk or changed state.
+
+        A run whose trainer died changes no file, so the computed state (stale) is compared
+        with the one last shown as well.
+        """
+        self._ticks += 1
+        if self.project and self._ticks % DISCOVER_EVERY == 0:
             self._sync_runs()
-            table = self.query_one("#runs", DataTable)
-            for key in list(table.rows):
-                view = self.view(Path(key.value))
-                view.poll()
+        views = [self.view(Path(key.value)) for key in self.query_one("#runs", DataTable).rows] if self.project else []
+        if self.current is not None and self.current not in views:
+            views.append(self.current)
+        for view in views:
+            state = view.state
+            if not view.poll() and self._shown_state.get(view.path) == view.state == state:
+                continue
+            self._shown_state[view.path] = view.state
+            if self.project:
+                table = self.query_one("#runs", DataTable)
                 for column, value in zip(table.columns, self._row(view)):
-                    table.update_cell(key, column, value)
-        if self.current is not None:
-            changed = self.current.poll() if not self.project else True
-            self._draw_current(force=changed)
+                    table.update_cell(str(view.path), column, value)
+            if view is self.current:
+                self._draw_current(force=True)
 
     def _row(self, view: RunView) -> list:
         st, last = view.status, view.series.last

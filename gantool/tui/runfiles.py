@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from gantool.train.rundir import CONFIG, EVENTS, METRICS, STATUS, RunDir
+from gantool.train.rundir import CONFIG, EVENTS, METRICS, STATUS, writer_pid
 
 NOT_SERIES = {"step", "epoch", "time", "elapsed"}
 LOSS_PREFIX = "loss_"
@@ -213,9 +213,8 @@ class RunView:
     def state(self) -> str:
         """The state a user should see: a `running` run whose writer is gone is `stale`."""
         state = self.status.get("state", "unknown")
-        if state in ("running", "paused") and RunDir(self.path).live_pid() is None:
-            if self.status.get("pid") != os.getpid():
-                return "stale"
+        if state in ("running", "paused") and writer_pid(self.status) is None:
+            return "stale"
         return state
 
     @property

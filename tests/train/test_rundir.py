@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -11,7 +10,6 @@ import time
 import tomllib
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 from PIL import Image
