@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import onnx
 import torch
 from torch import nn
 
@@ -24,6 +25,7 @@ from gantool import __version__, onnx_meta as meta
 from gantool.errors import UserError
 from gantool.fsutil import FILE_MODE
 from gantool.export.generator import TrainedGenerator
+from gantool.export.optimize import optimize
 
 # max |onnx - torch| allowed: float outputs in [-1, 1]; uint8 outputs in levels of 255
 TOLERANCE = {"fp32": 1e-4, "fp16": 1e-2, "uint8": 1.0}
@@ -111,18 +113,18 @@ def _write_onnx(gen: TrainedGenerator, path: Path, uint8: bool, fp16: bool, opse
                 dynamic_shapes={name: {0: batch} for name in example}, opset_version=opset, dynamo=True,
                 verbose=False,
             )
-            # describe the model before the one write, rather than loading and saving it again
-            program.model.metadata_props.clear()
-            program.model.metadata_props.update(metadata(gen, uint8, fp16))
-            program.model.doc_string = f"{gen.cfg.model} generator exported by gantool {__version__}"
-            program.save(str(path), external_data=False)
+            model = program.model_proto
     except Exception as exc:
         raise RuntimeError(f"torch.onnx.export failed for model {gen.cfg.model!r}: {exc}") from exc
+    optimize(model)
+    del model.metadata_props[:]
+    onnx.helper.set_model_props(model, metadata(gen, uint8, fp16))
+    model.doc_string = f"{gen.cfg.model} generator exported by gantool {__version__}"
+    onnx.save(model, str(path))
 
 
 def verify(gen: TrainedGenerator, path: Path, uint8: bool, fp16: bool) -> float:
     """onnx checker, then ONNX Runtime (CPU) against PyTorch; returns the max difference."""
-    import onnx
     import onnxruntime as ort
 
     onnx.checker.check_model(str(path), full_check=True)
