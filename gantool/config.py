@@ -53,6 +53,14 @@ class RunConfig:
     r1_gamma: float = 0.0  # R1: gamma/2 |grad D(x_real)|^2, applied lazily
     r1_every: int = 16
     dragan_lambda: float = 0.0  # DRAGAN: gradient penalty around perturbed real data
+    # stabilizers, usable with any model (gantool/train/stabilizers.py; 0/off disables)
+    instance_noise: float = 0.0  # sigma of noise on D's inputs, annealed linearly to 0 ...
+    instance_noise_steps: int = 0  # ... by this step (0: the end of the run)
+    diffaugment: str = ""  # "color,translation,cutout" or a subset
+    pack: int = 1  # PacGAN: D judges this many samples jointly
+    minibatch_std: bool = False  # D also sees the batch's standard deviation
+    grad_clip: float = 0.0  # clip each network's gradient norm to this
+    historical_averaging: float = 0.0  # penalty weight pulling weights to their running mean
     # problem shape
     latent_dim: int = 100
     image_size: int = 28
@@ -152,6 +160,9 @@ def validate(cfg: RunConfig) -> RunConfig:
         (cfg.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}"),
         (min(cfg.clip_weights, cfg.gp_lambda, cfg.r1_gamma, cfg.dragan_lambda) >= 0, "penalty weights cannot be negative"),
         (cfg.r1_every >= 1, "r1_every must be at least 1"),
+        (cfg.pack >= 1 and cfg.batch_size % cfg.pack == 0, "pack must be at least 1 and divide batch_size"),
+        (min(cfg.instance_noise, cfg.grad_clip, cfg.historical_averaging) >= 0 and cfg.instance_noise_steps >= 0,
+         "instance_noise, instance_noise_steps, grad_clip and historical_averaging cannot be negative"),
     ]
     for ok, message in checks:
         if not ok:

@@ -24,6 +24,13 @@ def register(app: typer.Typer) -> None:
         n_critic: Optional[int] = typer.Option(None, "--n-critic", help="Discriminator steps per generator step."),
         ema: Optional[bool] = typer.Option(None, "--ema/--no-ema", help="Keep an EMA generator for samples and export."),
         label_smoothing: Optional[float] = typer.Option(None, "--label-smoothing", help="One-sided: real target 1 - s."),
+        lr_d: Optional[float] = typer.Option(None, "--lr-d", help="Discriminator learning rate (TTUR), if not --lr.", rich_help_panel="Stabilizers"),
+        instance_noise: Optional[float] = typer.Option(None, "--instance-noise", metavar="SIGMA", help="Gaussian noise on D's inputs, annealed to 0 over the run.", rich_help_panel="Stabilizers"),
+        diffaugment: Optional[str] = typer.Option(None, "--diffaugment", metavar="POLICY", help="Augment what D sees: color,translation,cutout (any subset).", rich_help_panel="Stabilizers"),
+        pack: Optional[int] = typer.Option(None, "--pack", metavar="M", help="PacGAN: D judges M samples jointly.", rich_help_panel="Stabilizers"),
+        minibatch_std: Optional[bool] = typer.Option(None, "--minibatch-std/--no-minibatch-std", help="Show D the batch's standard deviation.", rich_help_panel="Stabilizers"),
+        grad_clip: Optional[float] = typer.Option(None, "--grad-clip", metavar="NORM", help="Clip each network's gradient norm (logged as grad_norm_g/d).", rich_help_panel="Stabilizers"),
+        historical_averaging: Optional[float] = typer.Option(None, "--historical-averaging", metavar="LAMBDA", help="Pull weights towards their running mean.", rich_help_panel="Stabilizers"),
         log_every: Optional[int] = typer.Option(None, "--log-every", help="Steps between metric lines."),
         sample_every: Optional[int] = typer.Option(None, "--sample-every", help="Steps between sample grids (0: end only)."),
         checkpoint_every: Optional[int] = typer.Option(None, "--checkpoint-every", help="Steps between kept checkpoints."),
@@ -51,6 +58,8 @@ def register(app: typer.Typer) -> None:
             "device": device, "precision": precision, "seed": seed, "n_critic": n_critic, "ema": ema,
             "label_smoothing": label_smoothing, "log_every": log_every, "sample_every": sample_every,
             "checkpoint_every": checkpoint_every, "skip_bad": skip_bad, "project": project, "name": name,
+            "lr_d": lr_d, "instance_noise": instance_noise, "diffaugment": diffaugment, "pack": pack,
+            "minibatch_std": minibatch_std, "grad_clip": grad_clip, "historical_averaging": historical_averaging,
         }.items() if v is not None}
         reporter = default_reporter() if not tui else quiet_reporter()
         if resume is not None:

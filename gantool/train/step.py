@@ -8,8 +8,13 @@ due, the fake batch is generated once with autograd on and reused for both phase
 reference DCGAN loop does, so no G forward is wasted.
 Losses come back as detached device tensors: nothing here synchronises with the host.
 
+Conditional models (ModelSpec.conditional) get labels: G(z, y) and D(x, y), the fakes
+drawn for the real batch's labels. The stabilizers
+(gantool/train/stabilizers.py) shape what D sees and how gradients are applied.
+
 A plugin whose training is not one G against one D gives its ModelSpec a `make_step`
-returning an object with the same `__call__(step, real, labels) -> dict` and `phases`.
+returning an object with the same `__call__(step, real, labels) -> dict` and `phases`
+(and, when it keeps state of its own, `state_dict()` / `load_state_dict()` for checkpoints).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import torch
 from torch import nn
 
 from gantool.losses.penalties import dragan_penalty, gradient_penalty, r1_penalty
+from gantool.train.stabilizers import HistoricalAverage, InputView, Stabilizers
 
 
 @dataclass(frozen=True)
@@ -59,49 +65,83 @@ class StepContext:
     n_critic: int = 1
     on_generator_step: Callable[[], None] = lambda: None  # the Trainer's EMA update
     regularizers: Regularizers = Regularizers()
+    stabilizers: Stabilizers = Stabilizers()
+    conditional: bool = False
+    num_classes: int = 0
+    total_steps: int = 0  # set by the Trainer before fit; anneals instance noise
+
+
+class Conditioned:
+    """Calls a network with or without labels, so one step serves both kinds of model."""
+
+    def __init__(self, conditional: bool):
+        self.conditional = conditional
+
+    def __call__(self, net: nn.Module, x: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+        return net(x, labels) if self.conditional else net(x)
 
 
 class AdversarialStep:
     def __init__(self, ctx: StepContext):
         self.ctx = ctx
-        reg = ctx.regularizers
+        reg, stab = ctx.regularizers, ctx.stabilizers
         self._d_params = list(ctx.discriminator.parameters())
         self._g_phase = Phase("G", ctx.n_critic)
         # lazy R1 (StyleGAN2): every r1_every steps, scaled by r1_every
         self._r1_phase = Phase("D_reg", reg.r1_every) if reg.r1_gamma else None
         self.phases = [Phase("D", 1), *([self._r1_phase] if self._r1_phase else []), self._g_phase]
+        self.call = Conditioned(ctx.conditional)
+        self.view = InputView(stab)
+        self.history = {name: HistoricalAverage(net, stab.historical_averaging)
+                        for name, net in (("g", ctx.generator), ("d", ctx.discriminator))
+                        } if stab.historical_averaging else {}
 
-    def _optimize(self, loss: torch.Tensor, opt: torch.optim.Optimizer) -> None:
+    def state_dict(self) -> dict:
+        return {"history": {k: h.state_dict() for k, h in self.history.items()}}
+
+    def load_state_dict(self, state: dict) -> None:
+        for key, saved in state.get("history", {}).items():
+            if key in self.history:
+                self.history[key].load_state_dict(saved)
+
+    def _optimize(self, loss: torch.Tensor, opt: torch.optim.Optimizer, net: str, out: dict) -> None:
+        c, stab = self.ctx, self.ctx.stabilizers
         opt.zero_grad(set_to_none=True)
-        self.ctx.scaler.scale(loss).backward()
-        self.ctx.scaler.step(opt)
+        c.scaler.scale(loss).backward()
+        if stab.grad_clip or self.history:
+            c.scaler.unscale_(opt)  # both act on true gradients; a no-op without loss scaling
+            if net in self.history:
+                self.history[net].add_gradient()
+            if stab.grad_clip:  # the norm before clipping is logged; no host sync
+                params = [p for group in opt.param_groups for p in group["params"]]
+                out[f"grad_norm_{net}"] = torch.nn.utils.clip_grad_norm_(params, stab.grad_clip, foreach=True).detach()
+        c.scaler.step(opt)
+        if net in self.history:
+            self.history[net].update()
+
+    def _fake_labels(self, labels: torch.Tensor | None) -> torch.Tensor | None:
+        """Fakes are drawn for the real batch's labels: same class balance, and a gradient
+        penalty interpolates between a real and a fake image of the same class."""
+        return labels if self.ctx.conditional else None
 
     def __call__(self, step: int, real: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]:
         c = self.ctx
+        self.view.total_steps = c.total_steps
         g_due = self._g_phase.due(step)
         z = torch.randn(real.shape[0], c.latent_dim, device=c.device)
+        fake_labels = self._fake_labels(labels)
         with c.autocast(), torch.set_grad_enabled(g_due):
-            fake = c.generator(z)
+            fake = self.call(c.generator, z, fake_labels)
+        real_in, fake_in = self.view(real, step), self.view(fake.detach(), step)
         with c.autocast():
-            real_logits = c.discriminator(real)
-            fake_logits = c.discriminator(fake.detach())
+            real_logits = self.call(c.discriminator, real_in, labels)
+            fake_logits = self.call(c.discriminator, fake_in, fake_labels)
             loss_d = c.loss.d_loss(real_logits, fake_logits)
         out = {"loss_d": loss_d.detach(), "logit_real": real_logits.detach().float().mean(),
                "logit_fake": fake_logits.detach().float().mean()}
+        loss_d = loss_d + self._penalties(step, real_in, fake_in, labels, out)
+        self._optimize(loss_d, c.opt_d, "d", out)
         reg = c.regularizers
-        if reg.gp_lambda:
-            gp = gradient_penalty(c.discriminator, real, fake)
-            loss_d = loss_d + reg.gp_lambda * gp
-            out["gp"] = gp.detach()
-        if reg.dragan_lambda:
-            dragan = dragan_penalty(c.discriminator, real)
-            loss_d = loss_d + reg.dragan_lambda * dragan
-            out["dragan"] = dragan.detach()
-        if self._r1_phase and self._r1_phase.due(step):  # lazy: rarely, and scaled up to match
-            r1 = r1_penalty(c.discriminator, real)
-            loss_d = loss_d + 0.5 * reg.r1_gamma * reg.r1_every * r1
-            out["r1"] = r1.detach()
-        self._optimize(loss_d, c.opt_d)
         if reg.clip_weights:  # WGAN's Lipschitz constraint, after every D update
             with torch.no_grad():
                 torch._foreach_clamp_min_(self._d_params, -reg.clip_weights)
@@ -109,10 +149,30 @@ class AdversarialStep:
         if g_due:
             c.discriminator.requires_grad_(False)  # no D weight gradients in the G phase
             with c.autocast():
-                loss_g = c.loss.g_loss(c.discriminator(fake))
-            self._optimize(loss_g, c.opt_g)
+                loss_g = c.loss.g_loss(self.call(c.discriminator, self.view(fake, step), fake_labels))
+            self._optimize(loss_g, c.opt_g, "g", out)
             c.discriminator.requires_grad_(True)
             c.on_generator_step()
             out["loss_g"] = loss_g.detach()
         c.scaler.update()  # one scaler, updated once after both optimizers stepped
         return out
+
+    def _penalties(self, step: int, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor | None,
+                   out: dict) -> torch.Tensor | float:
+        """The D regularizers, on exactly what D was shown (augmented, noised, packed)."""
+        c, reg = self.ctx, self.ctx.regularizers
+        d = c.discriminator if not c.conditional else (lambda x: c.discriminator(x, labels))
+        total: torch.Tensor | float = 0.0
+        if reg.gp_lambda:
+            gp = gradient_penalty(d, real, fake)
+            total = total + reg.gp_lambda * gp
+            out["gp"] = gp.detach()
+        if reg.dragan_lambda:
+            dragan = dragan_penalty(d, real)
+            total = total + reg.dragan_lambda * dragan
+            out["dragan"] = dragan.detach()
+        if self._r1_phase and self._r1_phase.due(step):  # lazy: rarely, and scaled up to match
+            r1 = r1_penalty(d, real)
+            total = total + 0.5 * reg.r1_gamma * reg.r1_every * r1
+            out["r1"] = r1.detach()
+        return total

@@ -19,7 +19,7 @@ from gantool.config import RunConfig
 from gantool.errors import TrainingDiverged, UserError
 from gantool.imaging import save_grid, save_scatter, to_uint8
 from gantool.metrics.modes import SAMPLES as MODE_SAMPLES, mode_coverage
-from gantool.specs import DataArrays, LossSpec, ModelArgs, ModelSpec
+from gantool.specs import DataArrays, GanModules, LossSpec, ModelArgs, ModelSpec
 from gantool.train import checkpoint
 from gantool.train.batches import Batches
 from gantool.train.control import ControlFile
@@ -27,6 +27,7 @@ from gantool.train.device import pick_device, pick_precision
 from gantool.train.ema import EMA
 from gantool.train.report import PlainReporter
 from gantool.train.rundir import CONTROL, RunDir
+from gantool.train.stabilizers import Stabilizers, WithMinibatchStd, discriminator_args
 from gantool.train.step import AdversarialStep, Regularizers, StepContext
 
 HEARTBEAT_S = 2.0
@@ -50,7 +51,17 @@ class Trainer:
         self.conditional = model.conditional
         if model.conditional and not data.num_classes:
             raise UserError(f"model {model.name!r} is conditional and needs a labelled dataset; {cfg.data!r} has no labels")
+        self.stabilizers = Stabilizers.from_config(cfg)
         modules = model.build(args)
+        d_args = discriminator_args(args, model.data_kind, self.stabilizers)
+        if d_args is not args:  # packing / minibatch stddev widen D's input: build D for that shape
+            if model.conditional and self.stabilizers.pack > 1:
+                raise UserError(f"--pack does not combine with conditional model {model.name!r}")
+            modules = GanModules(modules.generator, model.build(d_args).discriminator)
+        if self.stabilizers.minibatch_std:
+            modules = GanModules(modules.generator, WithMinibatchStd(modules.discriminator))
+        if self.stabilizers.diffaugment and model.data_kind != "image":
+            raise UserError(f"--diffaugment augments images; model {model.name!r} trains on {model.data_kind} data")
         self.G = modules.generator.to(self.device)
         self.D = modules.discriminator.to(self.device)
         self.opt_g = self._optimizer(self.G, cfg.lr)
@@ -65,7 +76,9 @@ class Trainer:
                           self.precision.autocast, self.scaler, cfg.n_critic,
                           on_generator_step=(lambda: self.ema.update(self.G)) if self.ema else (lambda: None),
                           regularizers=Regularizers(cfg.clip_weights, cfg.gp_lambda, cfg.r1_gamma, cfg.r1_every,
-                                                    cfg.dragan_lambda))
+                                                    cfg.dragan_lambda),
+                          stabilizers=self.stabilizers, conditional=model.conditional, num_classes=data.num_classes)
+        self.step_context = ctx
         self.step_fn = model.make_step(ctx) if model.make_step else AdversarialStep(ctx)
         # a fixed latent batch, so successive sample grids show the same "faces" evolving;
         # on mixture data, the PacGAN protocol's 2,500 samples (scatter plot and mode coverage)
@@ -111,6 +124,7 @@ class Trainer:
             "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
             "scaler": self.scaler.state_dict(), "rng": rng, "batches": self.batches.state_dict(),
             "fixed_z": self.fixed_z,
+            "step_state": self.step_fn.state_dict() if hasattr(self.step_fn, "state_dict") else None,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -124,6 +138,8 @@ class Trainer:
             if state.get("scaler"):
                 self.scaler.load_state_dict(state["scaler"])
             self.batches.load_state_dict(state["batches"])
+            if state.get("step_state") is not None and hasattr(self.step_fn, "load_state_dict"):
+                self.step_fn.load_state_dict(state["step_state"])
         except (KeyError, RuntimeError, ValueError) as exc:
             raise UserError(f"checkpoint does not fit this model ({str(exc).splitlines()[0][:200]})") from None
         self._rng = dict(state["rng"])
@@ -280,6 +296,7 @@ class Trainer:
         """Train until `total_steps`; returns the final state (finished, stopped, interrupted)."""
         self.run = run
         self.total = total_steps
+        self.step_context.total_steps = total_steps
         self.control = ControlFile(self.run.file(CONTROL))
         self.received_signal = None
         cfg = self.cfg
