@@ -37,9 +37,35 @@ def register_models(register):
         build=lazy("gantool.models.dcgan", "build"),
         defaults={**critic, "loss": "wgan-gp"},
     ))
+    conditional = {"data": "mnist", "loss": "bce", "batch_size": 32, "epochs": 5, "latent_dim": 100, "image_size": 28,
+                   "channels": 1, "log_every": 100, "sample_every": 500, **_ADAM_DCGAN}
+    register(ModelSpec(
+        name="cgan",
+        summary="class-conditional DCGAN: label embedding in G, projection discriminator",
+        build=lazy("gantool.models.conditional", "build_cgan"),
+        conditional=True,
+        defaults=conditional,
+    ))
+    register(ModelSpec(
+        name="acgan",
+        summary="ACGAN: label embedding in G, D with an auxiliary classifier head",
+        build=lazy("gantool.models.acgan", "build"),
+        make_step=lazy("gantool.models.acgan", "make_step"),
+        conditional=True,
+        defaults=conditional,
+    ))
+    register(ModelSpec(
+        name="sngan",
+        summary="SNGAN: spectral-norm ResNet pair for 32 px, hinge loss (Miyato et al. 2018)",
+        build=lazy("gantool.models.sngan", "build"),
+        # the paper's CIFAR-10 setting: Adam 2e-4, betas (0, 0.9), 5 D steps per G step
+        defaults={"data": "mnist", "loss": "hinge", "batch_size": 64, "epochs": 5, "latent_dim": 128, "image_size": 32,
+                  "channels": 1, "optimizer": "adam", "lr": 2e-4, "beta1": 0.0, "beta2": 0.9, "n_critic": 5,
+                  "log_every": 100, "sample_every": 500},
+    ))
     register(ModelSpec(
         name="toy",
-        summary="small MLP pair for 2-D data (ring, grid)",
+        summary="the PacGAN networks for 2-D data (ring, grid); model.arch=mlp for a small pair",
         build=lazy("gantool.models.toy", "build"),
         data_kind="vector",
         defaults={"data": "ring", "loss": "bce", "batch_size": 256, "steps": 5000, "latent_dim": 2,

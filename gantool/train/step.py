@@ -124,6 +124,11 @@ class AdversarialStep:
         penalty interpolates between a real and a fake image of the same class."""
         return labels if self.ctx.conditional else None
 
+    def judge(self, x: torch.Tensor, labels: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """D's logits for `x`, and an auxiliary loss term that both phases add (None: none).
+        A step for a D with an extra head (ACGAN's classifier) overrides this."""
+        return self.call(self.ctx.discriminator, x, labels), None
+
     def __call__(self, step: int, real: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]:
         c = self.ctx
         self.view.total_steps = c.total_steps
@@ -134,11 +139,14 @@ class AdversarialStep:
             fake = self.call(c.generator, z, fake_labels)
         real_in, fake_in = self.view(real, step), self.view(fake.detach(), step)
         with c.autocast():
-            real_logits = self.call(c.discriminator, real_in, labels)
-            fake_logits = self.call(c.discriminator, fake_in, fake_labels)
+            real_logits, real_aux = self.judge(real_in, labels)
+            fake_logits, fake_aux = self.judge(fake_in, fake_labels)
             loss_d = c.loss.d_loss(real_logits, fake_logits)
         out = {"loss_d": loss_d.detach(), "logit_real": real_logits.detach().float().mean(),
                "logit_fake": fake_logits.detach().float().mean()}
+        if real_aux is not None:
+            loss_d = loss_d + real_aux + fake_aux
+            out["aux_d"] = (real_aux + fake_aux).detach()
         loss_d = loss_d + self._penalties(step, real_in, fake_in, labels, out)
         self._optimize(loss_d, c.opt_d, "d", out)
         reg = c.regularizers
@@ -149,8 +157,11 @@ class AdversarialStep:
         if g_due:
             c.discriminator.requires_grad_(False)  # no D weight gradients in the G phase
             with c.autocast():
-                loss_g = c.loss.g_loss(self.call(c.discriminator, self.view(fake, step), fake_labels))
-            self._optimize(loss_g, c.opt_g, "g", out)
+                logits, aux = self.judge(self.view(fake, step), fake_labels)
+                loss_g = c.loss.g_loss(logits)
+            self._optimize(loss_g if aux is None else loss_g + aux, c.opt_g, "g", out)
+            if aux is not None:
+                out["aux_g"] = aux.detach()
             c.discriminator.requires_grad_(True)
             c.on_generator_step()
             out["loss_g"] = loss_g.detach()

@@ -29,6 +29,12 @@ CASES = {
     "wgan-gp": dict(model="wgan-gp", data=lambda: random_images(), cfg={"loss": "wgan-gp", "gp_lambda": 10.0,
                                                                        "model_options": {"ngf": 8, "ndf": 8, "batchnorm_d": False}}),
     "toy": dict(model="toy", data=lambda: load_ring(None, DataRequest()), cfg={"latent_dim": 2}),
+    "toy-mlp": dict(model="toy", data=lambda: load_ring(None, DataRequest()),
+                    cfg={"latent_dim": 2, "model_options": {"arch": "mlp", "hidden": 16}}),
+    "sngan": dict(model="sngan", data=lambda: random_images(size=32), cfg={
+        "image_size": 32, "loss": "hinge", "latent_dim": 16, "model_options": {"ch_g": 8, "ch_d": 8}}),
+    "cgan": dict(model="cgan", data=lambda: random_images(classes=3), cfg={"model_options": {"ngf": 8, "ndf": 8}}),
+    "acgan": dict(model="acgan", data=lambda: random_images(classes=3), cfg={"model_options": {"ngf": 8, "ndf": 8}}),
 }
 
 
@@ -48,13 +54,18 @@ def test_round_trip_parity_for_every_builtin_model(tmp_path, case):
     assert report.max_diff <= 1e-4
     session = ort.InferenceSession(str(report.path), providers=["CPUExecutionProvider"])
     z = np.random.default_rng(5).standard_normal((5, gen.args.latent_dim), dtype=np.float32)  # another batch size
-    np.testing.assert_allclose(session.run(None, {"z": z})[0], torch_output(gen, z), atol=1e-5)
+    feeds = {"z": z}
+    if gen.num_classes:
+        feeds["labels"] = np.array([0, 1, 2, 1, 0], dtype=np.int64)
+        assert [i.name for i in session.get_inputs()] == ["z", "labels"]
+    np.testing.assert_allclose(session.run(None, feeds)[0], torch_output(gen, z, feeds.get("labels")), atol=1e-5)
 
     model = onnx.load(str(report.path))
     md = {p.key: p.value for p in model.metadata_props}
     assert md[meta.MODEL] == spec["model"] and md[meta.LATENT_DIM] == str(gen.args.latent_dim)
     assert md[meta.TRAINING_STEP] == "2" and md[meta.WEIGHTS] == "ema" and md[meta.CONFIG_HASH] == gen.cfg.hash()
-    assert md[meta.KIND] == ("vector" if case == "toy" else "image")
+    assert md[meta.KIND] == ("vector" if case.startswith("toy") else "image")
+    assert md[meta.NUM_CLASSES] == str(gen.num_classes)
     assert not any(t.data_location == onnx.TensorProto.EXTERNAL for t in model.graph.initializer)
     batch_dim = model.graph.input[0].type.tensor_type.shape.dim[0]
     assert batch_dim.dim_param and not batch_dim.dim_value  # dynamic batch

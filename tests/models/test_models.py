@@ -66,3 +66,61 @@ def test_wgan_critics_have_no_batchnorm_and_presets_pick_their_loss():
         assert not any(isinstance(x, nn.BatchNorm2d) for x in m.discriminator.modules())
         assert any(isinstance(x, nn.BatchNorm2d) for x in m.generator.modules())
         assert m.discriminator(m.generator(torch.randn(2, 16))).shape == (2,)
+
+
+def test_toy_pacgan_networks_match_the_paper():
+    m = build("toy", latent_dim=2, data_dim=2)
+    g_linear = [l.out_features for l in m.generator.modules() if isinstance(l, nn.Linear)]
+    assert g_linear == [400, 400, 400, 400, 2]
+    assert sum(isinstance(l, nn.BatchNorm1d) for l in m.generator.modules()) == 4
+    maxouts = [l for l in m.discriminator.modules() if type(l).__name__ == "Maxout"]
+    assert [(l.units, l.pieces) for l in maxouts] == [(200, 5)] * 3
+    x = torch.randn(6, 2)
+    h = maxouts[0](x)  # each unit is the max of its 5 linear pieces
+    assert torch.equal(h, maxouts[0].linear(x).view(6, 200, 5).max(dim=2).values)
+    small = build("toy", latent_dim=2, data_dim=2, options={"arch": "mlp", "hidden": 8})
+    assert small.discriminator(small.generator(torch.randn(3, 2))).shape == (3,)
+    with pytest.raises(UserError, match="model.arch"):
+        build("toy", latent_dim=2, data_dim=2, options={"arch": "big"})
+
+
+def test_sngan_is_the_32px_resnet_with_spectral_norm_in_d():
+    m = build("sngan", image_size=32, options={"ch_g": 16, "ch_d": 16})
+    x = m.generator(torch.randn(2, 16))
+    assert x.shape == (2, 1, 32, 32) and x.abs().max() <= 1.0
+    assert m.discriminator(x).shape == (2,)
+    weighted = [mod for mod in m.discriminator.modules() if isinstance(mod, (nn.Conv2d, nn.Linear))]
+    assert weighted and all(hasattr(mod, "parametrizations") for mod in weighted)
+    assert registry().get("model", "sngan").defaults["loss"] == "hinge"
+    with pytest.raises(UserError, match="32 px"):
+        build("sngan", image_size=28)
+
+
+def test_cgan_generator_and_projection_discriminator_use_the_label():
+    torch.manual_seed(0)
+    m = build("cgan", num_classes=10, options={"ngf": 8, "ndf": 8})
+    z = torch.randn(1, 16).repeat(2, 1)
+    labels = torch.tensor([3, 7])
+    x = m.generator(z, labels)
+    assert x.shape == (2, 1, 28, 28) and not torch.allclose(x[0], x[1])
+    d = m.discriminator.eval()
+    same = x[:1].repeat(2, 1, 1, 1)
+    logits = d(same, labels)
+    h = d.features(same)  # projection: the label adds embed(y) . h(x)
+    expected = d.linear(h).squeeze(1) + (d.embed(labels) * h).sum(1)
+    assert torch.allclose(logits, expected) and not torch.allclose(logits[0], logits[1])
+    with pytest.raises(UserError, match="labelled dataset"):
+        build("cgan", num_classes=0)
+
+
+def test_acgan_step_adds_the_class_loss_to_both_phases(tmp_path):
+    from tests.conftest import random_images, train_checkpoint
+    from tests.conftest import read_jsonl
+
+    run = train_checkpoint(tmp_path, "acgan", random_images(classes=4), steps=2, log_every=1,
+                           model_options={"ngf": 8, "ndf": 8})
+    lines = [r for r in read_jsonl(run / "metrics.jsonl") if "loss_d" in r]
+    assert all(r["aux_d"] > 0 and r["aux_g"] > 0 for r in lines)
+    m = build("acgan", num_classes=4, options={"ngf": 8, "ndf": 8})
+    adversarial, classes = m.discriminator.heads(torch.randn(3, 1, 28, 28))
+    assert adversarial.shape == (3,) and classes.shape == (3, 4)

@@ -1,0 +1,58 @@
+"""ACGAN (Odena et al. 2017): D also classifies, and both networks are trained to get the
+class right: D on real and generated images, G on its own images.
+
+The discriminator has two heads on the DCGAN features: the adversarial logit (what the
+loss and any gradient penalty see, via `forward`) and the class logits (`heads`). The
+step adds `aux_weight` x cross-entropy to both phases through AdversarialStep.judge.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from gantool.errors import UserError
+from gantool.models.conditional import DCGANFeatures, check, generator
+from gantool.models.dcgan import init_weights
+from gantool.specs import GanModules, ModelArgs
+from gantool.train.step import AdversarialStep, StepContext
+
+
+class ACGANDiscriminator(nn.Module):
+    def __init__(self, channels: int, image_size: int, ndf: int, num_classes: int, batchnorm: bool):
+        super().__init__()
+        self.features = DCGANFeatures(channels, image_size, ndf, batchnorm)
+        self.adversarial = nn.Linear(self.features.width, 1)
+        self.classifier = nn.Linear(self.features.width, num_classes)
+
+    def heads(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.features(x)
+        return self.adversarial(h).squeeze(1), self.classifier(h)
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self.heads(x)[0]
+
+
+class ACGANStep(AdversarialStep):
+    def __init__(self, ctx: StepContext, aux_weight: float = 1.0):
+        if not hasattr(ctx.discriminator, "heads"):
+            raise UserError("acgan's discriminator cannot be wrapped (drop --minibatch-std)")
+        super().__init__(ctx)
+        self.aux_weight = aux_weight
+
+    def judge(self, x: torch.Tensor, labels: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        logits, class_logits = self.ctx.discriminator.heads(x)
+        return logits, self.aux_weight * F.cross_entropy(class_logits.float(), labels)
+
+
+def build(args: ModelArgs) -> GanModules:
+    check(args, "acgan")
+    d = ACGANDiscriminator(args.channels, args.image_size, int(args.options.get("ndf", 64)), args.num_classes,
+                           batchnorm=bool(args.options.get("batchnorm_d", True)))
+    d.apply(init_weights)
+    return GanModules(generator(args), d)
+
+
+def make_step(ctx: StepContext) -> ACGANStep:
+    return ACGANStep(ctx)
