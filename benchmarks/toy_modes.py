@@ -64,7 +64,7 @@ def summarize(results: list[dict], recipes: list[str], datasets: list[str]) -> l
         std = statistics.pstdev(values) if len(values) > 1 else 0.0
         return mean, std
 
-    lines = [f"| recipe | data | modes covered | % high quality | reverse KL | all modes | s/run |",
+    lines = ["| recipe | data | modes covered | % high quality | reverse KL | all modes | s/run |",
              "| --- | --- | --- | --- | --- | --- | --- |"]
     for dataset in datasets:
         for recipe in recipes:
