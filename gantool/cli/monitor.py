@@ -11,6 +11,7 @@ def register(app: typer.Typer) -> None:
     @app.command("monitor")
     def monitor(
         path: Path = typer.Argument(Path("runs"), metavar="[RUN_DIR|PROJECT_DIR]", help="A run, or a folder of runs (default: runs)."),
+        image: str = typer.Option("auto", "--image", help="How to draw sample grids: auto (a graphics protocol when the terminal has one, else half-blocks), sixel, tgp, halfblocks."),
     ) -> None:
         """Watch runs live: losses, metrics, speed, samples and events; steer with keys.
 
@@ -19,12 +20,13 @@ def register(app: typer.Typer) -> None:
         """
         from gantool.errors import UserError
         from gantool.tui.app import MonitorApp
+        from gantool.tui.graphics import choose
         from gantool.tui.runfiles import find_runs
 
         if not path.exists():
             raise UserError(f"{path} does not exist; give a run directory or a project folder (e.g. runs)")
         if not find_runs(path):
             raise UserError(f"no gantool runs in {path}; start one with `gantool train dcgan`")
-        app = MonitorApp(path)
+        app = MonitorApp(path, image_widget=choose(image))
         app.run()
         raise typer.Exit(app.return_code or 0)

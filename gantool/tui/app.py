@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Footer, Header, Label, RichLog, Sparkline
 
 from gantool.train.control import send
 from gantool.tui.runfiles import RunView, find_runs
-from gantool.tui.widgets import MetricChart, SampleImage
+from gantool.tui.widgets import GraphicSampleImage, MetricChart, SampleImage
 
 STATE_STYLE = {"running": "green", "paused": "yellow", "finished": "blue", "stopped": "cyan",
                "interrupted": "magenta", "failed": "bold red", "stale": "red"}
@@ -58,7 +58,7 @@ class MonitorApp(App):
     #info { height: auto; padding: 0 1; }
     #left { width: 3fr; }
     #right { width: 2fr; }
-    MetricChart, SampleImage, #events, #speed-box { border: round $primary; }
+    MetricChart, SampleImage, GraphicSampleImage, #events, #speed-box { border: round $primary; }
     #losses { height: 2fr; }
     #metrics { height: 1fr; }
     #speed-box { height: 5; }
@@ -77,8 +77,10 @@ class MonitorApp(App):
         Binding("q,ctrl+c", "quit_monitor", "quit", priority=True),
     ]
 
-    def __init__(self, path: Path, poll_s: float = 0.5, on_quit: Callable[["MonitorApp"], bool] | None = None):
+    def __init__(self, path: Path, poll_s: float = 0.5, on_quit: Callable[["MonitorApp"], bool] | None = None,
+                 image_widget: type | None = None):
         super().__init__()
+        self.image_widget = image_widget  # a textual-image widget class (graphics.choose), or half-blocks
         self.root = Path(path)
         self.poll_s = poll_s
         self.on_quit = on_quit  # --tui: decides whether quitting may happen yet
@@ -103,7 +105,7 @@ class MonitorApp(App):
                 with Vertical(id="speed-box"):
                     yield Sparkline([], id="speed")
             with Vertical(id="right"):
-                yield SampleImage(id="sample")
+                yield GraphicSampleImage(self.image_widget, id="sample") if self.image_widget else SampleImage(id="sample")
                 yield RichLog(id="events", wrap=True, markup=True)
         yield Footer()
 
@@ -205,7 +207,7 @@ class MonitorApp(App):
         if "img_per_s" in view.series.values:
             _, speed = view.series.view("img_per_s", 60)
             self.query_one("#speed", Sparkline).data = speed.tolist()
-        self.query_one("#sample", SampleImage).show(view.latest_sample)
+        self.query_one("#sample").show(view.latest_sample)
         log = self.query_one("#events", RichLog)
         for event in view.events[self._events_shown:]:
             stamp = datetime.fromtimestamp(event.get("time", 0)).strftime("%H:%M:%S")

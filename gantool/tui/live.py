@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 from gantool.train.control import send
 from gantool.tui.app import MonitorApp
+from gantool.tui.graphics import choose
 
 
 def train_with_dashboard(trainer: Any, run: Any, total: int, resumed: bool,
@@ -36,7 +37,7 @@ def train_with_dashboard(trainer: Any, run: Any, total: int, resumed: bool,
             app.set_interval(0.2, lambda: app.exit() if not thread.is_alive() else None)
         return False
 
-    app = MonitorApp(run.path, on_quit=on_quit)
+    app = MonitorApp(run.path, on_quit=on_quit, image_widget=choose("auto"))  # detect before Textual starts
     thread.start()
     run_app(app)
     if thread.is_alive():  # the dashboard ended some other way: still stop cleanly

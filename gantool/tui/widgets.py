@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PIL import Image
 from rich.text import Text
+from textual.containers import Container
 from textual.widgets import Static
 
 from gantool.tui.render import chart, halfblocks
@@ -67,3 +69,39 @@ class SampleImage(Static):
 
     def on_resize(self) -> None:
         self.redraw()
+
+
+class GraphicSampleImage(Container):
+    """The newest sample grid in real pixels, through a terminal graphics protocol.
+
+    `widget_class` is one of textual-image's image widgets (gantool.tui.graphics.choose).
+    The PNG is read into memory at once, so a grid being replaced cannot be read half-written.
+    """
+
+    DEFAULT_CSS = "GraphicSampleImage > * { width: auto; height: 100%; }"
+
+    def __init__(self, widget_class: type, **kwargs):
+        super().__init__(**kwargs)
+        self.border_title = "latest samples"
+        self.widget_class = widget_class
+        self.path: Path | None = None
+        self._shown: tuple[Path, float] | None = None
+
+    def compose(self):
+        yield self.widget_class(None)
+
+    def show(self, path: Path | None) -> None:
+        self.path = path
+        if path is None or not path.exists():
+            return
+        try:
+            key = (path, path.stat().st_mtime)
+            if key == self._shown:
+                return
+            with Image.open(path) as img:
+                image = img.convert("RGB")
+        except OSError:  # being replaced right now; the next poll draws it
+            return
+        self._shown = key
+        self.query_one(self.widget_class).image = image
+        self.border_subtitle = path.name
