@@ -1,11 +1,11 @@
 """Mode collapse on the 2-D mixtures: built-in recipes x datasets x seeds, one fixed budget.
 
-Every recipe trains the PacGAN toy networks for the same number of steps and batch size,
+Every recipe trains the same toy networks for the same number of steps and batch size,
 then 2,500 samples are scored by the PacGAN protocol (gantool/metrics/modes.py). Prints,
 per recipe and dataset, modes covered / % high quality / reverse KL as mean +- std over
 the seeds, and how many seeds covered every mode.
 
-    python benchmarks/toy_modes.py [--steps 3000] [--seeds 5] [--workers 2]
+    python benchmarks/toy_modes.py [--steps 5000] [--seeds 5] [--workers 2] [--arch mlp|pacgan]
                                    [--recipes gan,pack2,...] [--datasets ring,grid]
 """
 
@@ -26,12 +26,11 @@ RECIPES: dict[str, dict] = {
     "pack3": {"pack": 3},
     "pack4": {"pack": 4},
     "wgan-gp": {"loss": "wgan-gp"},
-    "pack4-minibatch-std": {"pack": 4, "minibatch_std": True},
 }
 DATASETS = ("ring", "grid")
 
 
-def train_one(recipe: str, dataset: str, seed: int, steps: int, batch_size: int) -> dict:
+def train_one(recipe: str, dataset: str, seed: int, steps: int, batch_size: int, lr: float, arch: str) -> dict:
     import torch
 
     torch.set_num_threads(1)  # one process per core beats two threads on these small nets
@@ -43,8 +42,10 @@ def train_one(recipe: str, dataset: str, seed: int, steps: int, batch_size: int)
 
     reg = registry()
     model = reg.get("model", "toy")
-    overrides = {**RECIPES[recipe], "data": dataset, "seed": seed, "steps": steps, "batch_size": batch_size,
-                 "sample_every": 0, "checkpoint_every": 0, "log_every": 500}
+    loss_sets_lr = "lr" in reg.get("loss", RECIPES[recipe].get("loss", "bce")).defaults
+    overrides = {**({} if loss_sets_lr else {"lr": lr}), **RECIPES[recipe], "data": dataset, "seed": seed, "steps": steps,
+                 "batch_size": batch_size, "sample_every": 0, "checkpoint_every": 0, "log_every": 500,
+                 "model_options": {"arch": arch}}
     cfg = resolve("toy", model.defaults, lambda name: reg.get("loss", name).defaults, None, overrides, {})
     data = reg.get("dataset", dataset).load(None, DataRequest())
     start = time.perf_counter()
@@ -71,19 +72,25 @@ def summarize(results: list[dict], recipes: list[str], datasets: list[str]) -> l
             rows = [r for r in results if r["recipe"] == recipe and r["dataset"] == dataset]
             if not rows:
                 continue
-            (m, ms), (h, hs), (k, ks) = spread([r["modes"] for r in rows]), spread([r["hq"] for r in rows]), \
-                spread([r["kl"] for r in rows])
+            (m, ms), (h, hs) = spread([r["modes"] for r in rows]), spread([r["hq"] for r in rows])
+            finite = [r["kl"] for r in rows if r["kl"] is not None]  # None: no high-quality sample at all
+            kl = f"{spread(finite)[0]:.3f} ± {spread(finite)[1]:.3f}" if finite else "inf"
+            if finite and len(finite) < len(rows):
+                kl += f" ({len(rows) - len(finite)} inf)"
             full = sum(r["modes"] == r["total_modes"] for r in rows)
             seconds = statistics.fmean(r["seconds"] for r in rows)
             lines.append(f"| {recipe} | {dataset} | {m:.1f} ± {ms:.1f} / {rows[0]['total_modes']} | "
-                         f"{h:.1f} ± {hs:.1f} | {k:.3f} ± {ks:.3f} | {full}/{len(rows)} seeds | {seconds:.0f} |")
+                         f"{h:.1f} ± {hs:.1f} | {kl} | {full}/{len(rows)} seeds | {seconds:.0f} |")
     return lines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--steps", type=int, default=3000, help="D steps per run (the fixed budget)")
-    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--steps", type=int, default=5000, help="D steps per run (the fixed budget)")
+    parser.add_argument("--batch-size", type=int, default=512)
+    parser.add_argument("--lr", type=float, default=5e-4, help="for recipes whose loss does not set its own")
+    parser.add_argument("--arch", default="mlp", choices=["mlp", "pacgan"],
+                        help="toy networks: mlp (fast) or the PacGAN paper's (about 3x slower per step)")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2, help="runs in parallel, one CPU thread each")
     parser.add_argument("--recipes", default=",".join(RECIPES))
@@ -94,17 +101,19 @@ def main() -> None:
     unknown = [r for r in recipes if r not in RECIPES]
     if unknown:
         parser.error(f"unknown recipe {unknown[0]!r}; choose from {', '.join(RECIPES)}")
-    jobs = [(r, d, s, args.steps, args.batch_size) for d in datasets for r in recipes for s in range(args.seeds)]
+    # seeds outermost: if the benchmark is stopped early, every recipe has the same seeds done
+    jobs = [(r, d, s, args.steps, args.batch_size, args.lr, args.arch)
+            for s in range(args.seeds) for d in datasets for r in recipes]
     start = time.perf_counter()
     results = []
     with ProcessPoolExecutor(args.workers) as pool:
         for i, result in enumerate(pool.map(train_one, *zip(*jobs)), 1):
             results.append(result)
+            if args.json:  # rewritten after every run, so a stopped benchmark keeps what it measured
+                args.json.write_text(json.dumps(results, indent=1))
             print(f"[{i}/{len(jobs)}] {result['recipe']:<20} {result['dataset']:<5} seed {result['seed']}: "
                   f"{result['modes']}/{result['total_modes']} modes, {result['hq']:.1f}% HQ", flush=True)
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=1))
-    print(f"\n{args.steps} steps x batch {args.batch_size}, {args.seeds} seeds, "
+    print(f"\n{args.steps} steps x batch {args.batch_size}, {args.arch} networks, {args.seeds} seeds, "
           f"{(time.perf_counter() - start) / 60:.1f} min in all\n")
     print("\n".join(summarize(results, recipes, datasets)))
 

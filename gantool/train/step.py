@@ -124,9 +124,10 @@ class AdversarialStep:
         penalty interpolates between a real and a fake image of the same class."""
         return labels if self.ctx.conditional else None
 
-    def judge(self, x: torch.Tensor, labels: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """D's logits for `x`, and an auxiliary loss term that both phases add (None: none).
-        A step for a D with an extra head (ACGAN's classifier) overrides this."""
+    def judge(self, x: torch.Tensor, labels: torch.Tensor | None, role: str) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """D's logits for `x`, and an auxiliary loss term (None: none) that the D phase adds for
+        role "real" and "fake" and the G phase for role "generator". A step for a D with an
+        extra head (ACGAN's classifier) overrides this."""
         return self.call(self.ctx.discriminator, x, labels), None
 
     def __call__(self, step: int, real: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]:
@@ -139,14 +140,15 @@ class AdversarialStep:
             fake = self.call(c.generator, z, fake_labels)
         real_in, fake_in = self.view(real, step), self.view(fake.detach(), step)
         with c.autocast():
-            real_logits, real_aux = self.judge(real_in, labels)
-            fake_logits, fake_aux = self.judge(fake_in, fake_labels)
+            real_logits, real_aux = self.judge(real_in, labels, "real")
+            fake_logits, fake_aux = self.judge(fake_in, fake_labels, "fake")
             loss_d = c.loss.d_loss(real_logits, fake_logits)
         out = {"loss_d": loss_d.detach(), "logit_real": real_logits.detach().float().mean(),
                "logit_fake": fake_logits.detach().float().mean()}
-        if real_aux is not None:
-            loss_d = loss_d + real_aux + fake_aux
-            out["aux_d"] = (real_aux + fake_aux).detach()
+        aux_d = [a for a in (real_aux, fake_aux) if a is not None]
+        if aux_d:
+            loss_d = loss_d + sum(aux_d)
+            out["aux_d"] = sum(aux_d).detach()
         loss_d = loss_d + self._penalties(step, real_in, fake_in, labels, out)
         self._optimize(loss_d, c.opt_d, "d", out)
         reg = c.regularizers
@@ -157,7 +159,7 @@ class AdversarialStep:
         if g_due:
             c.discriminator.requires_grad_(False)  # no D weight gradients in the G phase
             with c.autocast():
-                logits, aux = self.judge(self.view(fake, step), fake_labels)
+                logits, aux = self.judge(self.view(fake, step), fake_labels, "generator")
                 loss_g = c.loss.g_loss(logits)
             self._optimize(loss_g if aux is None else loss_g + aux, c.opt_g, "g", out)
             if aux is not None:
