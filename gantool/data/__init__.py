@@ -13,6 +13,12 @@ def register_datasets(register):
         arg_help="train|test",
     ))
     register(DatasetSpec(
+        name="stacked-mnist",
+        summary="three MNIST digits as R, G, B: 1000 modes for measuring mode collapse (needs channels = 3)",
+        load=lazy("gantool.data.stacked_mnist", "load"),
+        arg_help="train|test",
+    ))
+    register(DatasetSpec(
         name="folder",
         summary="images under a folder, recursive; subfolders become class labels",
         load=lazy("gantool.data.folder", "load"),
