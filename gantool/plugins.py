@@ -23,7 +23,7 @@ from gantool.errors import UserError
 from gantool.specs import DatasetSpec, FeatureExtractorSpec, LossSpec, ModelSpec, check_name
 
 ENTRY_POINT_GROUP = "gantool"
-BUILTIN_MODULES = ("gantool.models", "gantool.losses", "gantool.data")
+BUILTIN_MODULES = ("gantool.models", "gantool.losses", "gantool.data", "gantool.metrics.features")
 
 #: kind -> (hook name, spec type)
 KINDS: dict[str, tuple[str, type]] = {

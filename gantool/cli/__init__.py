@@ -30,7 +30,7 @@ def _version(value: bool) -> None:
 
 
 def build_app() -> typer.Typer:
-    from gantool.cli import checks, export, monitor, plot, plugins_cmd, sample, train
+    from gantool.cli import checks, eval_cmd, export, monitor, plot, plugins_cmd, sample, train
     from gantool.plugins import get_plugins
 
     app = typer.Typer(help=HELP, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -46,6 +46,7 @@ def build_app() -> typer.Typer:
     train.register(app)
     export.register(app)
     sample.register(app)
+    eval_cmd.register(app)
     monitor.register(app)
     plot.register(app)
     plugins_cmd.register(app)

@@ -15,27 +15,45 @@ K_PR = 3
 K_DC = 5
 
 
+CHUNK = 1024  # rows of a distance matrix held at once: memory stays O(CHUNK x N) for any N
+
+
 def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     sq = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2 * a @ b.T
     return np.sqrt(np.clip(sq, 0, None))
 
 
+def _chunks(n: int):
+    return (slice(start, min(start + CHUNK, n)) for start in range(0, n, CHUNK))
+
+
 def _radii(x: np.ndarray, k: int) -> np.ndarray:
-    d = _distances(x, x)
-    return np.partition(d, k, axis=1)[:, k]  # index 0 is the point itself (distance 0)
+    """Distance from each point to its k-th nearest neighbour in `x` (itself excluded)."""
+    out = np.empty(len(x))
+    for rows in _chunks(len(x)):
+        out[rows] = np.partition(_distances(x[rows], x), k, axis=1)[:, k]  # column k: index 0 is the point itself
+    return out
+
+
+def _inside(points: np.ndarray, centres: np.ndarray, radii: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per centre, how many points lie in its ball; per point, whether it lies in any ball."""
+    per_centre = np.zeros(len(centres), dtype=np.int64)
+    per_point = np.zeros(len(points), dtype=bool)
+    for rows in _chunks(len(centres)):
+        hit = _distances(centres[rows], points) <= radii[rows, None]
+        per_centre[rows] = hit.sum(axis=1)
+        per_point |= hit.any(axis=0)
+    return per_centre, per_point
 
 
 def precision_recall(real: np.ndarray, fake: np.ndarray, k: int = K_PR) -> tuple[float, float]:
     real, fake = np.asarray(real, np.float64), np.asarray(fake, np.float64)
-    cross = _distances(real, fake)  # [real, fake]
-    precision = (cross <= _radii(real, k)[:, None]).any(axis=0).mean()
-    recall = (cross <= _radii(fake, k)[None, :]).any(axis=1).mean()
-    return float(precision), float(recall)
+    _, fake_in_real = _inside(fake, real, _radii(real, k))
+    _, real_in_fake = _inside(real, fake, _radii(fake, k))
+    return float(fake_in_real.mean()), float(real_in_fake.mean())
 
 
 def density_coverage(real: np.ndarray, fake: np.ndarray, k: int = K_DC) -> tuple[float, float]:
     real, fake = np.asarray(real, np.float64), np.asarray(fake, np.float64)
-    inside = _distances(real, fake) <= _radii(real, k)[:, None]  # [real, fake]
-    density = inside.sum() / (k * len(fake))
-    coverage = inside.any(axis=1).mean()
-    return float(density), float(coverage)
+    fakes_per_ball, _ = _inside(fake, real, _radii(real, k))
+    return float(fakes_per_ball.sum() / (k * len(fake))), float((fakes_per_ball > 0).mean())

@@ -85,3 +85,13 @@ def test_precision_recall_density_coverage_on_known_supports():
     far = real + 100.0
     assert precision_recall(real, far) == (0.0, 0.0)
     assert density_coverage(real, far) == (0.0, 0.0)
+
+
+def test_chunked_neighbourhoods_match_the_whole_matrix(monkeypatch):
+    from gantool.metrics import prdc
+
+    rng = np.random.default_rng(5)
+    real, fake = rng.standard_normal((300, 4)), rng.standard_normal((250, 4)) * 1.3
+    whole = precision_recall(real, fake), density_coverage(real, fake)
+    monkeypatch.setattr(prdc, "CHUNK", 7)
+    assert (precision_recall(real, fake), density_coverage(real, fake)) == whole

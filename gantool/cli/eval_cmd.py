@@ -1,0 +1,118 @@
+"""`gantool eval`: FID/KID/IS/precision-recall of a generator, or of one image set against another."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+
+def _generator_file(path: Path) -> tuple[Path, Path]:
+    """The ONNX generator to score and the folder its eval/ results go to."""
+    from gantool.errors import UserError
+
+    if path.is_dir():
+        exported = sorted(path.glob("*.onnx"), key=lambda p: p.stat().st_mtime)
+        if not exported:
+            raise UserError(f"no exported generator in {path}; run `gantool export {path} --onnx` first")
+        return exported[-1], path
+    if not path.is_file():
+        raise UserError(f"{path} does not exist; give a generator .onnx or a run directory")
+    return path, path.parent
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("eval")
+    def eval_(
+        generator: Optional[Path] = typer.Argument(None, metavar="[GEN.onnx|RUN_DIR]", help="Generator to score (a run directory uses its newest .onnx)."),
+        data: Optional[str] = typer.Option(None, "--data", metavar="DATASET[:SPLIT]", help="Reference images (default: the dataset the generator was trained on)."),
+        n: int = typer.Option(10000, "-n", help="Generated images, and reference images drawn from the dataset."),
+        metrics: str = typer.Option("fid,kid,is,pr", "--metrics", help="Any of fid, kid, is, pr (precision/recall), dc (density/coverage), stacked (Stacked MNIST modes)."),
+        features: str = typer.Option("lenet-mnist", "--features", metavar="NAME", help="Feature extractor: lenet-mnist, onnx:PATH, or one from a plugin."),
+        batch_size: int = typer.Option(250, "--batch-size", help="Images per ONNX Runtime / feature batch."),
+        provider: str = typer.Option("auto", "--provider", help="ONNX Runtime provider for generation: auto, cuda, cpu."),
+        seed: int = typer.Option(0, "--seed", help="Seed of the latents and of the reference subset."),
+        real: Optional[str] = typer.Option(None, "--real", metavar="DATASET", help="Compare two image sets: the reference ..."),
+        fake: Optional[str] = typer.Option(None, "--fake", metavar="DATASET", help="... and the set scored against it (e.g. folder:out/)."),
+        image_size: int = typer.Option(28, "--image-size", help="With --real/--fake: the size both sets are loaded at."),
+        channels: int = typer.Option(1, "--channels", help="With --real/--fake: 1 or 3."),
+    ) -> None:
+        """Score generated images against real ones and write eval/<time>.json with the protocol.
+
+        Images are generated with ONNX Runtime, features extracted, and the reference
+        features cached under the full protocol (dataset, split, N, seed, extractor and its
+        weights), so repeated evaluations only pay for the generated side.
+        """
+        from rich.console import Console
+        from rich.table import Table
+
+        from gantool import onnx_meta as meta
+        from gantool.errors import UserError
+        from gantool.metrics import evaluate as ev
+        from gantool.plugins import registry
+        from gantool.train.session import split_data_name
+
+        chosen = ev.parse_metrics(metrics)
+        if n <= 0:
+            raise UserError(f"-n must be positive, got {n}")
+        if batch_size <= 0:
+            raise UserError(f"--batch-size must be positive, got {batch_size}")
+        reg = registry()
+        name, arg = split_data_name(features)
+        extractor = reg.get("feature extractor", name).factory(arg)
+        console = Console(stderr=True)
+        start = time.perf_counter()
+        if (real is None) != (fake is None):
+            raise UserError("--real and --fake go together")
+        if real is not None:
+            if generator is not None:
+                raise UserError("give either a generator or --real/--fake, not both")
+            out_dir, reference, source = Path("eval"), real, {"fake": fake}
+            shape = (channels, image_size, image_size)
+            with console.status(f"loading {fake}"):
+                fake_images = ev.dataset_images(reg, fake, n, seed, image_size, channels)
+        else:
+            if generator is None:
+                raise UserError("give a generator (.onnx or run directory), or --real A --fake B")
+            from gantool.cli.sample import _progress
+            from gantool.runtime import Sampler
+
+            path, out_dir = _generator_file(generator)
+            out_dir = out_dir / "eval"
+            sampler = Sampler(path, provider=provider)
+            if sampler.note:
+                console.print(sampler.note, style="dim")
+            md = sampler.info.metadata
+            if sampler.info.kind != "image":
+                raise UserError(f"{path} generates {sampler.info.kind} data; gantool eval scores images")
+            if meta.IMAGE_SHAPE not in md:
+                raise UserError(f"{path} does not say its image shape (metadata {meta.IMAGE_SHAPE}); use --real/--fake on saved images")
+            shape = tuple(int(v) for v in md[meta.IMAGE_SHAPE].split(","))
+            reference = data or md.get(meta.DATASET)
+            if not reference:
+                raise UserError(f"{path} does not name its dataset; pass --data")
+            with _progress(n, batch_size) as advance:
+                fake_images = ev.as_float_images(sampler.sample(n, seed=seed, batch_size=batch_size, progress=advance))
+            if fake_images.ndim == 4 and fake_images.shape[-1] in (1, 3) and md.get(meta.OUTPUT_LAYOUT) == "NHWC":
+                fake_images = fake_images.transpose(0, 3, 1, 2)
+            source = {"generator": str(path), "model": md.get(meta.MODEL), "training_step": md.get(meta.TRAINING_STEP),
+                      "weights": md.get(meta.WEIGHTS), "provider": sampler.provider}
+        protocol = {"reference": reference, "n": n, "seed": seed, "image_shape": list(shape), **extractor.protocol}
+        with console.status(f"features of {reference}"):
+            real_feats, cached = ev.reference_features(
+                extractor, lambda: ev.dataset_images(reg, reference, n, seed, shape[1], shape[0]), protocol)
+        with console.status("features of the generated images"):
+            fake_feats = extractor(fake_images)
+        values = ev.compute(chosen, real_feats, fake_feats, fake_images)
+        result = ev.EvalResult(values, {**protocol, **source, "metrics": chosen, "reference_cached": cached},
+                               time.perf_counter() - start)
+        written = ev.write_result(result, out_dir)
+        table = Table(title=f"{source.get('model') or fake} vs {reference}  ({n} images, {protocol['extractor']} features)")
+        table.add_column("metric")
+        table.add_column("value", justify="right")
+        for key, value in values.items():
+            table.add_row(key, f"{value:.4f}" if isinstance(value, float) else str(value))
+        Console().print(table)
+        console.print(f"written {written}" + ("  (reference features from cache)" if cached else ""))

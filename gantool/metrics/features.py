@@ -1,0 +1,130 @@
+"""Built-in feature extractors, registered through the same hook as any plugin's.
+
+An extractor turns images ([N, C, H, W] float32 in [-1, 1], any size and channel count) into
+`Features`: the vectors the distances are computed on and, when it has a classifier head,
+logits for IS-style scores. `protocol` says exactly what produced them; it is part of every
+result and of the reference-statistics cache key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from gantool import hookimpl
+from gantool.errors import UserError
+from gantool.specs import FeatureExtractorSpec, lazy
+
+
+@dataclass
+class Features:
+    features: np.ndarray  # [N, d] float32
+    logits: np.ndarray | None  # [N, classes] or None
+
+
+def resize(images: np.ndarray, size: int) -> np.ndarray:
+    """Bilinear resize of [N, C, H, W] float images to size x size (no-op when they fit)."""
+    if images.shape[-1] == size and images.shape[-2] == size:
+        return images
+    from PIL import Image
+
+    out = np.empty((*images.shape[:2], size, size), dtype=np.float32)
+    for i, img in enumerate(images):
+        for c, plane in enumerate(img):
+            out[i, c] = np.asarray(Image.fromarray(plane.astype(np.float32), mode="F").resize(
+                (size, size), Image.Resampling.BILINEAR))
+    return out
+
+
+def to_channels(images: np.ndarray, channels: int) -> np.ndarray:
+    if images.shape[1] == channels:
+        return images
+    if channels == 1:
+        return images.mean(axis=1, keepdims=True)
+    if images.shape[1] == 1:
+        return np.repeat(images, channels, axis=1)
+    raise UserError(f"cannot feed {images.shape[1]}-channel images to a {channels}-channel feature extractor")
+
+
+class LeNetFeatures:
+    """lenet-mnist: 128-d features and 10 logits from the classifier shipped with gantool."""
+
+    def __init__(self, arg: str | None = None):
+        from gantool.metrics import lenet
+
+        self.protocol = {"extractor": "lenet-mnist", "weights_sha256": lenet.weights_sha256(),
+                         "input": "28x28 grey, bilinear resize, channel mean", "features": "fc1 (128)"}
+
+    def __call__(self, images: np.ndarray, batch_size: int = 500) -> Features:
+        import torch
+
+        from gantool.metrics import lenet
+
+        model = lenet.load()
+        x = to_channels(resize(np.asarray(images, np.float32), 28), 1)
+        feats, logits = [], []
+        with torch.no_grad():
+            for start in range(0, len(x), batch_size):
+                h = model.features(torch.from_numpy(np.ascontiguousarray(x[start : start + batch_size])))
+                feats.append(h.numpy())
+                logits.append(model.fc2(h).numpy())
+        return Features(np.concatenate(feats), np.concatenate(logits))
+
+
+class OnnxFeatures:
+    """onnx:PATH: any ONNX model taking [N, C, H, W] float images in [-1, 1]. Its first output
+    is the features; a second output, if any, is taken as class logits."""
+
+    def __init__(self, arg: str | None, provider: str = "auto"):
+        if not arg:
+            raise UserError("give the feature model's path: --features onnx:PATH")
+        from gantool.runtime.sampler import choose_providers
+        import hashlib
+
+        import onnxruntime as ort
+
+        path = Path(arg).expanduser()
+        if not path.is_file():
+            raise UserError(f"feature model {path} does not exist")
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        try:
+            self.session = ort.InferenceSession(str(path), options, providers=choose_providers(provider)[0])
+        except Exception as exc:
+            raise UserError(f"{path} is not a loadable ONNX model ({str(exc).strip().splitlines()[0][:200]})") from None
+        inp = self.session.get_inputs()[0]
+        if len(inp.shape) != 4 or inp.type != "tensor(float)":
+            raise UserError(f"feature model {path} must take float images [N, C, H, W]; its input is {inp.type} {inp.shape}")
+        self.input_name = inp.name
+        self.channels = inp.shape[1] if isinstance(inp.shape[1], int) else None
+        self.size = inp.shape[2] if isinstance(inp.shape[2], int) else None
+        self.protocol = {"extractor": f"onnx:{path.name}", "weights_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                         "input": f"{self.channels or 'any'} channels, {self.size or 'any'} px, bilinear resize"}
+
+    def __call__(self, images: np.ndarray, batch_size: int = 200) -> Features:
+        x = np.asarray(images, np.float32)
+        if self.size:
+            x = resize(x, self.size)
+        if self.channels:
+            x = to_channels(x, self.channels)
+        outs = [self.session.run(None, {self.input_name: np.ascontiguousarray(x[s : s + batch_size])})
+                for s in range(0, len(x), batch_size)]
+        feats = np.concatenate([o[0].reshape(len(o[0]), -1) for o in outs]).astype(np.float32)
+        logits = np.concatenate([o[1].reshape(len(o[1]), -1) for o in outs]) if len(outs[0]) > 1 else None
+        return Features(feats, logits)
+
+
+@hookimpl
+def register_feature_extractors(register):
+    register(FeatureExtractorSpec(
+        name="lenet-mnist",
+        summary="small MNIST classifier shipped with gantool (99.3 % test): 128-d features, 10 logits",
+        factory=lazy("gantool.metrics.features", "LeNetFeatures"),
+    ))
+    register(FeatureExtractorSpec(
+        name="onnx",
+        summary="any ONNX feature model: onnx:PATH (first output features, optional second logits)",
+        factory=lazy("gantool.metrics.features", "OnnxFeatures"),
+    ))
