@@ -87,7 +87,7 @@ def summarize(results: list[dict], recipes: list[str], datasets: list[str]) -> l
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=5000, help="D steps per run (the fixed budget)")
-    parser.add_argument("--batch-size", type=int, default=512)
+    parser.add_argument("--batch-size", type=int, default=504, help="divisible by every pack size (2, 3, 4)")
     parser.add_argument("--lr", type=float, default=5e-4, help="for recipes whose loss does not set its own")
     parser.add_argument("--arch", default="mlp", choices=["mlp", "pacgan"],
                         help="toy networks: mlp (fast) or the PacGAN paper's (about 3x slower per step)")
@@ -101,6 +101,9 @@ def main() -> None:
     unknown = [r for r in recipes if r not in RECIPES]
     if unknown:
         parser.error(f"unknown recipe {unknown[0]!r}; choose from {', '.join(RECIPES)}")
+    bad = [r for r in recipes if args.batch_size % RECIPES[r].get("pack", 1)]
+    if bad:
+        parser.error(f"--batch-size {args.batch_size} is not divisible by the pack size of {', '.join(bad)}")
     # seeds outermost: if the benchmark is stopped early, every recipe has the same seeds done
     jobs = [(r, d, s, args.steps, args.batch_size, args.lr, args.arch)
             for s in range(args.seeds) for d in datasets for r in recipes]

@@ -30,7 +30,8 @@ def register(app: typer.Typer) -> None:
         data: Optional[str] = typer.Option(None, "--data", metavar="DATASET[:SPLIT]", help="Reference images (default: the dataset the generator was trained on)."),
         n: int = typer.Option(10000, "-n", help="Generated images, and reference images drawn from the dataset."),
         metrics: str = typer.Option("fid,kid,is,pr", "--metrics", help="Any of fid, kid, is, pr (precision/recall), dc (density/coverage), stacked (Stacked MNIST modes)."),
-        features: str = typer.Option("lenet-mnist", "--features", metavar="NAME", help="Feature extractor: lenet-mnist, onnx:PATH, or one from a plugin."),
+        features: str = typer.Option("auto", "--features", metavar="NAME", help="Feature extractor: inception (ONNX Runtime), inception:torch, lenet-mnist, onnx:PATH, or a plugin's; auto: lenet-mnist for 1-channel images, else inception."),
+        resize: Optional[str] = typer.Option(None, "--resize", help="Inception preprocessing: tf (default; torch-fidelity / TF FID) or pytorch-fid."),
         batch_size: int = typer.Option(250, "--batch-size", help="Images per ONNX Runtime / feature batch."),
         provider: str = typer.Option("auto", "--provider", help="ONNX Runtime provider for generation: auto, cuda, cpu."),
         seed: int = typer.Option(0, "--seed", help="Seed of the latents and of the reference subset."),
@@ -60,9 +61,21 @@ def register(app: typer.Typer) -> None:
         if batch_size <= 0:
             raise UserError(f"--batch-size must be positive, got {batch_size}")
         reg = registry()
-        name, arg = split_data_name(features)
-        extractor = reg.get("feature extractor", name).factory(arg)
         console = Console(stderr=True)
+
+        def make_extractor(image_channels: int):
+            name, arg = split_data_name(features if features != "auto" else
+                                        ("lenet-mnist" if image_channels == 1 else "inception"))
+            extractor = reg.get("feature extractor", name).factory(arg)
+            if resize is not None:
+                if not hasattr(extractor, "resize"):
+                    raise UserError(f"--resize applies to the inception features, not {name}")
+                from gantool.metrics.inception import RESIZE_MODES
+
+                if resize not in RESIZE_MODES:
+                    raise UserError(f"--resize must be one of {', '.join(RESIZE_MODES)}, not {resize!r}")
+                extractor.resize = resize
+            return extractor
         start = time.perf_counter()
         if (real is None) != (fake is None):
             raise UserError("--real and --fake go together")
@@ -99,6 +112,7 @@ def register(app: typer.Typer) -> None:
                 fake_images = fake_images.transpose(0, 3, 1, 2)
             source = {"generator": str(path), "model": md.get(meta.MODEL), "training_step": md.get(meta.TRAINING_STEP),
                       "weights": md.get(meta.WEIGHTS), "provider": sampler.provider}
+        extractor = make_extractor(shape[0])
         protocol = {"reference": reference, "n": n, "seed": seed, "image_shape": list(shape), **extractor.protocol}
         with console.status(f"features of {reference}"):
             real_feats, cached = ev.reference_features(

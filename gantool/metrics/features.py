@@ -124,7 +124,96 @@ def register_feature_extractors(register):
         factory=lazy("gantool.metrics.features", "LeNetFeatures"),
     ))
     register(FeatureExtractorSpec(
+        name="inception",
+        summary="the FID Inception-v3 (2048-d pool3, IS logits); weights downloaded once and verified; inception:torch for PyTorch",
+        factory=lazy("gantool.metrics.features", "InceptionFeatures"),
+    ))
+    register(FeatureExtractorSpec(
         name="onnx",
         summary="any ONNX feature model: onnx:PATH (first output features, optional second logits)",
         factory=lazy("gantool.metrics.features", "OnnxFeatures"),
     ))
+
+
+class InceptionFeatures:
+    """inception (ONNX Runtime) or inception:torch: the FID Inception-v3 (gantool/metrics/inception.py).
+
+    The ONNX graph is exported once from the verified weights and cached beside them, named
+    by the weights' hash; `resize` picks the preprocessing protocol (tf or pytorch-fid)."""
+
+    def __init__(self, arg: str | None = None, weights: Path | None = None, provider: str = "auto"):
+        from gantool.download import sha256_file
+        from gantool.metrics import inception
+
+        if arg not in (None, "onnx", "torch"):
+            raise UserError(f"inception runs in ONNX Runtime (inception) or PyTorch (inception:torch), not {arg!r}")
+        self.engine = arg or "onnx"
+        self.weights = Path(weights) if weights else inception.weights_path()
+        self.sha256 = inception.WEIGHTS_SHA256 if weights is None else sha256_file(self.weights)
+        self.provider = provider
+        self.resize = "tf"
+        self._run = None
+
+    @property
+    def protocol(self) -> dict:
+        return {"extractor": "inception", "engine": self.engine, "weights_sha256": self.sha256,
+                "resize": self.resize, "features": "pool3 (2048)", "logits": "fc without bias (1008)"}
+
+    def onnx_path(self) -> Path:
+        """The cached ONNX export of these weights, made on first use."""
+        from gantool.fsutil import atomic_write
+
+        path = self.weights.parent / f"fid-inception-{self.sha256[:16]}.onnx"
+        if not path.is_file():
+            import torch
+
+            from gantool.metrics import inception
+
+            model = inception.load(self.weights)
+            example = torch.zeros(2, 3, inception.INPUT_SIZE, inception.INPUT_SIZE)
+            from gantool.export.onnx_export import _quiet_exporter
+
+            with _quiet_exporter():
+                program = torch.onnx.export(model, (example,), input_names=["images"], output_names=["features", "logits"],
+                                            dynamic_shapes={"x": {0: torch.export.Dim("batch")}}, dynamo=True)
+            atomic_write(path, lambda fh: fh.write(program.model_proto.SerializeToString()), mode="wb")
+        return path
+
+    def _runner(self):
+        if self._run is not None:
+            return self._run
+        if self.engine == "torch":
+            import torch
+
+            from gantool.metrics import inception
+
+            model = inception.load(self.weights)
+
+            def run(x):
+                with torch.no_grad():
+                    features, logits = model(torch.from_numpy(x))
+                return features.numpy(), logits.numpy()
+        else:
+            import onnxruntime as ort
+
+            from gantool.runtime.sampler import choose_providers
+
+            options = ort.SessionOptions()
+            options.log_severity_level = 3
+            session = ort.InferenceSession(str(self.onnx_path()), options, providers=choose_providers(self.provider)[0])
+
+            def run(x):
+                return tuple(session.run(None, {session.get_inputs()[0].name: x}))
+        self._run = run
+        return run
+
+    def __call__(self, images: np.ndarray, batch_size: int = 50) -> Features:
+        from gantool.metrics.inception import preprocess
+
+        run = self._runner()
+        feats, logits = [], []
+        for start in range(0, len(images), batch_size):
+            f, l = run(preprocess(images[start : start + batch_size], self.resize))
+            feats.append(f)
+            logits.append(l)
+        return Features(np.concatenate(feats).astype(np.float32), np.concatenate(logits))
