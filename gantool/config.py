@@ -70,6 +70,11 @@ class RunConfig:
     sample_every: int = 500
     checkpoint_every: int = 2000
     sample_count: int = 64
+    # scoring during training (0 disables): metrics on `eval_n` images against the training data
+    eval_every: int = 0
+    eval_metrics: str = "fid"
+    eval_features: str = "lenet-mnist"
+    eval_n: int = 2000
     skip_bad: bool = False
     model_options: dict[str, Any] = field(default_factory=dict)
     loss_options: dict[str, Any] = field(default_factory=dict)
@@ -160,6 +165,7 @@ def validate(cfg: RunConfig) -> RunConfig:
         (cfg.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}"),
         (min(cfg.clip_weights, cfg.gp_lambda, cfg.r1_gamma, cfg.dragan_lambda) >= 0, "penalty weights cannot be negative"),
         (cfg.r1_every >= 1, "r1_every must be at least 1"),
+        (cfg.eval_every >= 0 and cfg.eval_n >= 10, "eval_every cannot be negative and eval_n must be at least 10"),
         (cfg.pack >= 1 and cfg.batch_size % cfg.pack == 0, "pack must be at least 1 and divide batch_size"),
         (min(cfg.instance_noise, cfg.grad_clip, cfg.historical_averaging) >= 0 and cfg.instance_noise_steps >= 0,
          "instance_noise, instance_noise_steps, grad_clip and historical_averaging cannot be negative"),

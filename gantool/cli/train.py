@@ -35,6 +35,10 @@ def register(app: typer.Typer) -> None:
         sample_every: Optional[int] = typer.Option(None, "--sample-every", help="Steps between sample grids (0: end only)."),
         checkpoint_every: Optional[int] = typer.Option(None, "--checkpoint-every", help="Steps between kept checkpoints."),
         skip_bad: Optional[bool] = typer.Option(None, "--skip-bad", help="Skip unreadable images in folder datasets."),
+        eval_every: Optional[int] = typer.Option(None, "--eval-every", metavar="N", help="Score the generator every N steps into metrics.jsonl (see --eval-metrics)."),
+        eval_metrics: Optional[str] = typer.Option(None, "--eval-metrics", help="Metrics for --eval-every: fid, kid, is, pr, dc (default fid)."),
+        eval_features: Optional[str] = typer.Option(None, "--features", help="Feature extractor for --eval-every (default lenet-mnist)."),
+        eval_n: Optional[int] = typer.Option(None, "--eval-n", help="Images per --eval-every evaluation (default 2000)."),
         project: Optional[str] = typer.Option(None, "--project", help="Folder holding runs (default: runs)."),
         name: Optional[str] = typer.Option(None, "--name", help="Run name; exp, exp-2, ... never overwrite."),
         config: Optional[Path] = typer.Option(None, "--config", help="TOML file with config keys (see config.toml of a run)."),
@@ -60,6 +64,7 @@ def register(app: typer.Typer) -> None:
             "checkpoint_every": checkpoint_every, "skip_bad": skip_bad, "project": project, "name": name,
             "lr_d": lr_d, "instance_noise": instance_noise, "diffaugment": diffaugment, "pack": pack,
             "minibatch_std": minibatch_std, "grad_clip": grad_clip, "historical_averaging": historical_averaging,
+            "eval_every": eval_every, "eval_metrics": eval_metrics, "eval_features": eval_features, "eval_n": eval_n,
         }.items() if v is not None}
         reporter = default_reporter() if not tui else quiet_reporter()
         if resume is not None:

@@ -80,6 +80,13 @@ class Trainer:
                           stabilizers=self.stabilizers, conditional=model.conditional, num_classes=data.num_classes)
         self.step_context = ctx
         self.step_fn = model.make_step(ctx) if model.make_step else AdversarialStep(ctx)
+        self.periodic_eval = None
+        if cfg.eval_every:
+            from gantool.plugins import registry
+            from gantool.train.periodic_eval import PeriodicEval
+
+            self.periodic_eval = PeriodicEval(registry(), cfg.eval_metrics, cfg.eval_features, cfg.eval_n, data,
+                                              cfg.seed, cfg.latent_dim, data.num_classes if model.conditional else 0)
         # a fixed latent batch, so successive sample grids show the same "faces" evolving;
         # on mixture data, the PacGAN protocol's 2,500 samples (scatter plot and mode coverage)
         count = MODE_SAMPLES if self.modes is not None else cfg.sample_count
@@ -227,6 +234,13 @@ class Trainer:
         self.run.event("sample", self.step, path=str(path.relative_to(self.run.path)))
         return str(path)
 
+    def evaluate(self) -> dict[str, float]:
+        """Score the sampling generator (EMA when kept) and log it as a metrics line and event."""
+        values = self.periodic_eval(self.ema.model if self.ema else self.G, self.device)
+        self.run.metrics({"step": self.step, "epoch": self.epoch, "time": round(time.time(), 3), **values})
+        self.run.event("eval", self.step, **values)
+        return values
+
     def save_checkpoint(self, periodic: bool) -> None:
         self._means()  # never save weights trained on a NaN: raises TrainingDiverged first
         path = checkpoint.save(self.state_dict(), self.run.checkpoints, self.step, keep_step_file=periodic)
@@ -351,6 +365,8 @@ class Trainer:
                 self.sample()
             if self._due(cfg.checkpoint_every):
                 self.save_checkpoint(periodic=True)
+            if self.periodic_eval is not None and self._due(cfg.eval_every):
+                self.evaluate()
         if self._counts:
             self._tick()
         if self._stop is None:
