@@ -79,7 +79,7 @@ def metadata(gen: TrainedGenerator, uint8: bool, fp16: bool) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def _quiet_exporter():
+def quiet_exporter():
     """The dynamo exporter narrates every stage and warns about optional packages."""
     logger = logging.getLogger("torch.onnx")
     level = logger.level
@@ -107,7 +107,7 @@ def _write_onnx(gen: TrainedGenerator, path: Path, uint8: bool, fp16: bool, opse
     batch = torch.export.Dim("batch")
     output = meta.OUTPUT_IMAGES if gen.is_image else meta.OUTPUT_SAMPLES
     try:
-        with _quiet_exporter():
+        with quiet_exporter():
             program = torch.onnx.export(
                 wrapper, tuple(example.values()), input_names=list(example), output_names=[output],
                 dynamic_shapes={name: {0: batch} for name in example}, opset_version=opset, dynamo=True,

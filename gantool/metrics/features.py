@@ -80,10 +80,11 @@ class OnnxFeatures:
     def __init__(self, arg: str | None, provider: str = "auto"):
         if not arg:
             raise UserError("give the feature model's path: --features onnx:PATH")
-        from gantool.runtime.sampler import choose_providers
         import hashlib
 
         import onnxruntime as ort
+
+        from gantool.runtime.sampler import choose_providers
 
         path = Path(arg).expanduser()
         if not path.is_file():
@@ -169,11 +170,11 @@ class InceptionFeatures:
 
             from gantool.metrics import inception
 
+            from gantool.export.onnx_export import quiet_exporter
+
             model = inception.load(self.weights)
             example = torch.zeros(2, 3, inception.INPUT_SIZE, inception.INPUT_SIZE)
-            from gantool.export.onnx_export import _quiet_exporter
-
-            with _quiet_exporter():
+            with quiet_exporter():
                 program = torch.onnx.export(model, (example,), input_names=["images"], output_names=["features", "logits"],
                                             dynamic_shapes={"x": {0: torch.export.Dim("batch")}}, dynamo=True)
             atomic_write(path, lambda fh: fh.write(program.model_proto.SerializeToString()), mode="wb")
