@@ -28,17 +28,18 @@ from gantool.train.rundir import RunDir
 from gantool.train.trainer import Trainer
 
 
-def fake_mnist(n: int = 6000) -> DataArrays:
-    """MNIST-shaped uint8 images; throughput does not depend on the pixels."""
-    x = np.random.default_rng(0).integers(0, 256, size=(n, 1, 28, 28), dtype=np.uint8)
+def fake_images(n: int = 6000, size: int = 28, channels: int = 1) -> DataArrays:
+    """Random uint8 images of the problem's shape; throughput does not depend on the pixels."""
+    x = np.random.default_rng(0).integers(0, 256, size=(n, channels, size, size), dtype=np.uint8)
     return DataArrays(x=x, kind="image")
 
 
-def reference_loop(model: str, data: DataArrays, batch: int, steps: int, warmup: int) -> float:
-    """The seed tutorials' loop, step for step; returns img/s after warm-up."""
+def reference_loop(model: str, data: DataArrays, batch: int, steps: int, warmup: int, device: str = "cpu") -> float:
+    """The seed tutorials' loop (also pytorch/examples' DCGAN loop), step for step; img/s after warm-up."""
     torch.manual_seed(0)
-    m = registry().get("model", model).build(ModelArgs(latent_dim=100, image_size=28, channels=1))
-    netG, netD = m.generator, nn.Sequential(m.discriminator, nn.Sigmoid())
+    _, channels, size, _ = data.x.shape
+    m = registry().get("model", model).build(ModelArgs(latent_dim=100, image_size=size, channels=channels))
+    netG, netD = m.generator.to(device), nn.Sequential(m.discriminator, nn.Sigmoid()).to(device)
     criterion = nn.BCELoss()
     optD = torch.optim.Adam(netD.parameters(), lr=2e-4, betas=(0.5, 0.999))
     optG = torch.optim.Adam(netG.parameters(), lr=2e-4, betas=(0.5, 0.999))
@@ -48,20 +49,22 @@ def reference_loop(model: str, data: DataArrays, batch: int, steps: int, warmup:
     while done < warmup + steps:
         for (real,) in loader:
             if done == warmup:
+                _sync(device)
                 start = time.perf_counter()
+            real = real.to(device)
             b = real.size(0)
             netD.zero_grad()
             out = netD(real)
-            err_real = criterion(out, torch.full((b,), 1.0))
-            noise = torch.randn(b, 100)
+            err_real = criterion(out, torch.full((b,), 1.0, device=device))
+            noise = torch.randn(b, 100, device=device)
             fake = netG(noise)
             out = netD(fake.detach())
-            err_fake = criterion(out, torch.full((b,), 0.0))
+            err_fake = criterion(out, torch.full((b,), 0.0, device=device))
             (err_real + err_fake).backward()
             optD.step()
             netG.zero_grad()
             out = netD(fake)
-            err_g = criterion(out, torch.full((b,), 1.0))
+            err_g = criterion(out, torch.full((b,), 1.0, device=device))
             err_g.backward()
             optG.step()
             losses_d.append((err_real + err_fake).item())
@@ -72,10 +75,12 @@ def reference_loop(model: str, data: DataArrays, batch: int, steps: int, warmup:
     return steps * batch / (time.perf_counter() - start)
 
 
-def gantool_loop(model: str, data: DataArrays, batch: int, steps: int, warmup: int) -> float:
+def gantool_loop(model: str, data: DataArrays, batch: int, steps: int, warmup: int, device: str = "cpu") -> float:
     """gantool's Trainer on the same problem; img/s from its own log ticks after warm-up."""
+    _, channels, size, _ = data.x.shape
     cfg = RunConfig(model=model, data="bench", batch_size=batch, steps=warmup + steps, log_every=warmup,
-                    sample_every=0, checkpoint_every=0, device="cpu", latent_dim=100)
+                    sample_every=0, checkpoint_every=0, device=device, latent_dim=100, image_size=size,
+                    channels=channels)
     spec, loss = registry().get("model", model), registry().get("loss", "bce")
     trainer = Trainer(cfg, spec, loss, data, PlainReporter(console=_quiet_console()))
     with tempfile.TemporaryDirectory() as tmp:
@@ -84,6 +89,11 @@ def gantool_loop(model: str, data: DataArrays, batch: int, steps: int, warmup: i
         records = [json.loads(line) for line in (run.path / "metrics.jsonl").read_text().splitlines()]
     # every tick after the first covers `warmup` timed steps (steps is a multiple of warmup)
     return statistics.fmean(r["img_per_s"] for r in records if r["step"] > warmup)
+
+
+def _sync(device: str) -> None:
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
 
 
 def _quiet_console():
@@ -100,7 +110,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=60, help="timed steps per round")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    data = fake_mnist()
+    data = fake_images()
     rows = []
     for model in args.models.split(","):
         batch = registry().get("model", model).defaults.get("batch_size", 64)
