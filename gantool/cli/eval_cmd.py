@@ -23,6 +23,56 @@ def _generator_file(path: Path) -> tuple[Path, Path]:
     return path, path.parent
 
 
+def _extractor(reg, features: str, resize: str | None, image_channels: int):
+    """The feature extractor asked for (auto: lenet-mnist for grey images, else inception)."""
+    from gantool.errors import UserError
+    from gantool.train.session import split_data_name
+
+    if features == "auto":
+        features = "lenet-mnist" if image_channels == 1 else "inception"
+    name, arg = split_data_name(features)
+    extractor = reg.get("feature extractor", name).factory(arg)
+    if resize is not None:
+        from gantool.metrics.inception import RESIZE_MODES
+
+        if not hasattr(extractor, "resize"):
+            raise UserError(f"--resize applies to the inception features, not {name}")
+        if resize not in RESIZE_MODES:
+            raise UserError(f"--resize must be one of {', '.join(RESIZE_MODES)}, not {resize!r}")
+        extractor.resize = resize
+    return extractor
+
+
+def _generate(generator: Path, data: str | None, n: int, seed: int, batch_size: int, provider: str, console):
+    """Images from an ONNX generator (or a run's newest export), with what it says about itself."""
+    from gantool import onnx_meta as meta
+    from gantool.cli.sample import sampling_progress
+    from gantool.errors import UserError
+    from gantool.metrics.evaluate import as_float_images
+    from gantool.runtime import Sampler
+
+    path, folder = _generator_file(generator)
+    sampler = Sampler(path, provider=provider)
+    if sampler.note:
+        console.print(sampler.note, style="dim")
+    md = sampler.info.metadata
+    if sampler.info.kind != "image":
+        raise UserError(f"{path} generates {sampler.info.kind} data; gantool eval scores images")
+    if meta.IMAGE_SHAPE not in md:
+        raise UserError(f"{path} does not say its image shape (metadata {meta.IMAGE_SHAPE}); use --real/--fake on saved images")
+    shape = tuple(int(v) for v in md[meta.IMAGE_SHAPE].split(","))
+    reference = data or md.get(meta.DATASET)
+    if not reference:
+        raise UserError(f"{path} does not name its dataset; pass --data")
+    with sampling_progress(n, batch_size) as advance:
+        images = as_float_images(sampler.sample(n, seed=seed, batch_size=batch_size, progress=advance))
+    if md.get(meta.OUTPUT_LAYOUT) == "NHWC":  # --uint8 exports
+        images = images.transpose(0, 3, 1, 2)
+    source = {"generator": str(path), "model": md.get(meta.MODEL), "training_step": md.get(meta.TRAINING_STEP),
+              "weights": md.get(meta.WEIGHTS), "provider": sampler.provider}
+    return images, shape, reference, source, folder / "eval"
+
+
 def register(app: typer.Typer) -> None:
     @app.command("eval")
     def eval_(
@@ -49,11 +99,9 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
         from rich.table import Table
 
-        from gantool import onnx_meta as meta
         from gantool.errors import UserError
         from gantool.metrics import evaluate as ev
         from gantool.plugins import registry
-        from gantool.train.session import split_data_name
 
         chosen = ev.parse_metrics(metrics)
         if n <= 0:
@@ -62,20 +110,8 @@ def register(app: typer.Typer) -> None:
             raise UserError(f"--batch-size must be positive, got {batch_size}")
         reg = registry()
         console = Console(stderr=True)
-
-        def make_extractor(image_channels: int):
-            name, arg = split_data_name(features if features != "auto" else
-                                        ("lenet-mnist" if image_channels == 1 else "inception"))
-            extractor = reg.get("feature extractor", name).factory(arg)
-            if resize is not None:
-                if not hasattr(extractor, "resize"):
-                    raise UserError(f"--resize applies to the inception features, not {name}")
-                from gantool.metrics.inception import RESIZE_MODES
-
-                if resize not in RESIZE_MODES:
-                    raise UserError(f"--resize must be one of {', '.join(RESIZE_MODES)}, not {resize!r}")
-                extractor.resize = resize
-            return extractor
+        # a named extractor is checked before any image is generated; auto depends on the images
+        extractor = _extractor(reg, features, resize, 0) if features != "auto" else None
         start = time.perf_counter()
         if (real is None) != (fake is None):
             raise UserError("--real and --fake go together")
@@ -89,30 +125,9 @@ def register(app: typer.Typer) -> None:
         else:
             if generator is None:
                 raise UserError("give a generator (.onnx or run directory), or --real A --fake B")
-            from gantool.cli.sample import _progress
-            from gantool.runtime import Sampler
-
-            path, out_dir = _generator_file(generator)
-            out_dir = out_dir / "eval"
-            sampler = Sampler(path, provider=provider)
-            if sampler.note:
-                console.print(sampler.note, style="dim")
-            md = sampler.info.metadata
-            if sampler.info.kind != "image":
-                raise UserError(f"{path} generates {sampler.info.kind} data; gantool eval scores images")
-            if meta.IMAGE_SHAPE not in md:
-                raise UserError(f"{path} does not say its image shape (metadata {meta.IMAGE_SHAPE}); use --real/--fake on saved images")
-            shape = tuple(int(v) for v in md[meta.IMAGE_SHAPE].split(","))
-            reference = data or md.get(meta.DATASET)
-            if not reference:
-                raise UserError(f"{path} does not name its dataset; pass --data")
-            with _progress(n, batch_size) as advance:
-                fake_images = ev.as_float_images(sampler.sample(n, seed=seed, batch_size=batch_size, progress=advance))
-            if fake_images.ndim == 4 and fake_images.shape[-1] in (1, 3) and md.get(meta.OUTPUT_LAYOUT) == "NHWC":
-                fake_images = fake_images.transpose(0, 3, 1, 2)
-            source = {"generator": str(path), "model": md.get(meta.MODEL), "training_step": md.get(meta.TRAINING_STEP),
-                      "weights": md.get(meta.WEIGHTS), "provider": sampler.provider}
-        extractor = make_extractor(shape[0])
+            fake_images, shape, reference, source, out_dir = _generate(generator, data, n, seed, batch_size, provider,
+                                                                       console)
+        extractor = extractor or _extractor(reg, features, resize, shape[0])
         protocol = {"reference": reference, "n": n, "seed": seed, "image_shape": list(shape), **extractor.protocol}
         with console.status(f"features of {reference}"):
             real_feats, cached = ev.reference_features(

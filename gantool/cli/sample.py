@@ -42,7 +42,7 @@ def _labels(sampler, n: int, label: Optional[int], all_labels: Optional[str]):
 
 
 @contextlib.contextmanager
-def _progress(total: int, batch_size: int) -> Iterator[Callable[[int], None]]:
+def sampling_progress(total: int, batch_size: int) -> Iterator[Callable[[int], None]]:
     """Yields an `advance(k)` callback: a Rich bar on stderr for long jobs, a no-op otherwise."""
     if total <= 4 * batch_size or not sys.stderr.isatty():
         yield lambda k: None
@@ -96,7 +96,7 @@ def register(app: typer.Typer) -> None:
             a, b = sampler.latents(n, seed), sampler.latents(n, seed + 1)
             z = np.concatenate([outputs.slerp(a, b, t / (interpolate - 1)) for t in range(interpolate)])
             frame_labels = None if chosen is None else np.tile(chosen, interpolate)
-            with _progress(len(z), batch_size) as advance:
+            with sampling_progress(len(z), batch_size) as advance:
                 images = outputs.as_uint8_images(sampler.generate(z, frame_labels, batch_size, advance), info.uint8)
             frames = [grid(images[i * n : (i + 1) * n], columns) for i in range(interpolate)]
             outputs.write_gif(frames, output)
@@ -105,7 +105,7 @@ def register(app: typer.Typer) -> None:
             return
 
         z = sampler.latents(n, seed)
-        with _progress(n, batch_size) as advance:
+        with sampling_progress(n, batch_size) as advance:
             out = sampler.generate(z, chosen, batch_size, advance)
         if info.kind == "image":
             images = outputs.as_uint8_images(out, info.uint8)
