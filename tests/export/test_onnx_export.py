@@ -29,8 +29,8 @@ CASES = {
     "wgan-gp": dict(model="wgan-gp", data=lambda: random_images(), cfg={"loss": "wgan-gp", "gp_lambda": 10.0,
                                                                        "model_options": {"ngf": 8, "ndf": 8, "batchnorm_d": False}}),
     "toy": dict(model="toy", data=lambda: load_ring(None, DataRequest()), cfg={"latent_dim": 2}),
-    "toy-mlp": dict(model="toy", data=lambda: load_ring(None, DataRequest()),
-                    cfg={"latent_dim": 2, "model_options": {"arch": "mlp", "hidden": 16}}),
+    "toy-pacgan": dict(model="toy", data=lambda: load_ring(None, DataRequest()),
+                       cfg={"latent_dim": 2, "model_options": {"arch": "pacgan"}}),
     "sngan": dict(model="sngan", data=lambda: random_images(size=32), cfg={
         "image_size": 32, "loss": "hinge", "latent_dim": 16, "model_options": {"ch_g": 8, "ch_d": 8}}),
     "cgan": dict(model="cgan", data=lambda: random_images(classes=3), cfg={"model_options": {"ngf": 8, "ndf": 8}}),

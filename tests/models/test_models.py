@@ -69,7 +69,7 @@ def test_wgan_critics_have_no_batchnorm_and_presets_pick_their_loss():
 
 
 def test_toy_pacgan_networks_match_the_paper():
-    m = build("toy", latent_dim=2, data_dim=2)
+    m = build("toy", latent_dim=2, data_dim=2, options={"arch": "pacgan"})
     g_linear = [l.out_features for l in m.generator.modules() if isinstance(l, nn.Linear)]
     assert g_linear == [400, 400, 400, 400, 2]
     assert sum(isinstance(l, nn.BatchNorm1d) for l in m.generator.modules()) == 4
