@@ -17,8 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from gantool.errors import UserError
-from gantool.models.conditional import DCGANFeatures, check, generator
-from gantool.models.dcgan import init_weights
+from gantool.models.conditional import DCGANFeatures, build_conditional
 from gantool.specs import GanModules, ModelArgs
 from gantool.train.step import AdversarialStep, StepContext
 
@@ -53,11 +52,7 @@ class ACGANStep(AdversarialStep):
 
 
 def build(args: ModelArgs) -> GanModules:
-    check(args, "acgan")
-    d = ACGANDiscriminator(args.channels, args.image_size, int(args.options.get("ndf", 64)), args.num_classes,
-                           batchnorm=bool(args.options.get("batchnorm_d", True)))
-    d.apply(init_weights)
-    return GanModules(generator(args), d)
+    return build_conditional(args, "acgan", ACGANDiscriminator)
 
 
 def make_step(ctx: StepContext) -> ACGANStep:

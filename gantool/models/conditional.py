@@ -3,9 +3,10 @@ generator `acgan` shares.
 
 G: the label's learned embedding (10-d by default, `model.embed_dim`) is concatenated to z,
 then the DCGAN generator runs on the longer vector. A wide embedding (50-d) let G lean on
-the label alone: within 400 steps on MNIST every z gave the same image per class. D (projection, Miyato & Koyama 2018): the DCGAN discriminator's conv
-body gives features h(x), summed over space; the logit is w . h + embed(y) . h, so the
-label enters as an inner product with the features rather than as an extra input channel.
+the label alone: within 400 steps on MNIST every z gave the same image per class.
+D (projection, Miyato & Koyama 2018): the DCGAN discriminator's conv body gives features
+h(x), summed over space; the logit is w . h + embed(y) . h, so the label enters as an inner
+product with the features rather than as an extra input channel.
 """
 
 from __future__ import annotations
@@ -58,23 +59,22 @@ class ProjectionDiscriminator(nn.Module):
         return self.linear(h).squeeze(1) + (self.embed(labels).to(h.dtype) * h).sum(dim=1)
 
 
-def check(args: ModelArgs, model: str) -> None:
+def build_conditional(args: ModelArgs, model: str, discriminator_class: type[nn.Module]) -> GanModules:
+    """The shared conditional generator with `discriminator_class(channels, image_size, ndf,
+    num_classes, batchnorm)` on DCGAN features; both with DCGAN's initialisation."""
     if args.image_size not in SIZES:
         raise UserError(f"{model} supports image sizes {', '.join(map(str, SIZES))}, not {args.image_size}")
     if args.num_classes < 2:
         raise UserError(f"{model} needs a labelled dataset with at least 2 classes")
-
-
-def generator(args: ModelArgs) -> ConditionalGenerator:
+    # D first, then G: the order the random initialisation was drawn in when results were measured
+    d = discriminator_class(args.channels, args.image_size, int(args.options.get("ndf", 64)), args.num_classes,
+                            batchnorm=bool(args.options.get("batchnorm_d", True)))
+    d.apply(init_weights)
     g = ConditionalGenerator(args.latent_dim, args.num_classes, args.channels, args.image_size,
                              int(args.options.get("ngf", 64)), int(args.options.get("embed_dim", 10)))
     g.apply(init_weights)
-    return g
+    return GanModules(g, d)
 
 
 def build_cgan(args: ModelArgs) -> GanModules:
-    check(args, "cgan")
-    d = ProjectionDiscriminator(args.channels, args.image_size, int(args.options.get("ndf", 64)), args.num_classes,
-                                batchnorm=bool(args.options.get("batchnorm_d", True)))
-    d.apply(init_weights)
-    return GanModules(generator(args), d)
+    return build_conditional(args, "cgan", ProjectionDiscriminator)
