@@ -46,6 +46,7 @@ class RunConfig:
     n_critic: int = 1
     ema: bool = False
     ema_decay: float = 0.999
+    sync_bn: bool = False  # with --nproc: BatchNorm statistics over the global batch
     label_smoothing: float = 0.0
     # regularizers of D, usable with any loss (0 disables); loss presets set them
     clip_weights: float = 0.0  # WGAN: clamp D's weights to [-c, c] after each D step

@@ -61,6 +61,9 @@ class ModelSpec:
     data_kind: DataKind = "image"
     make_step: Callable[..., Any] | None = None
     conditional: bool = False  # the generator is called as G(z, labels)
+    # a custom step that follows the data-parallel contract (StepContext.shard for random
+    # draws, train_generator / train_discriminator for the trained networks) may run under --nproc
+    distributed: bool = False
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,8 @@ def build_app() -> typer.Typer:
 def _fail(message: str, code: int) -> None:
     if _state["debug"] or os.environ.get("GANTOOL_DEBUG"):
         traceback.print_exc()
-    print(f"error: {message}", file=sys.stderr)
+    if os.environ.get("RANK", "0") == "0":  # under --nproc every worker fails alike; rank 0 says it once
+        print(f"error: {message}", file=sys.stderr)
     sys.exit(code)
 
 

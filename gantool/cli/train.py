@@ -45,17 +45,35 @@ def register(app: typer.Typer) -> None:
         set_: list[str] = typer.Option([], "--set", metavar="KEY=VALUE", help="Override any config key: --set model.ngf=32 --set beta1=0.0"),
         resume: Optional[Path] = typer.Option(None, "--resume", metavar="RUN_DIR", help="Continue RUN_DIR (or a checkpoint file) exactly."),
         tui: bool = typer.Option(False, "--tui", help="Show the live dashboard while training (q stops with a checkpoint)."),
+        nproc: Optional[int] = typer.Option(None, "--nproc", metavar="N", help="Data-parallel: N worker processes on this machine (one per GPU; gloo on CPU). --batch-size stays the global batch.", rich_help_panel="Multi-process (torchrun)"),
+        nnodes: int = typer.Option(1, "--nnodes", help="Machines taking part (run the same command on each).", rich_help_panel="Multi-process (torchrun)"),
+        node_rank: int = typer.Option(0, "--node-rank", help="This machine's index, 0 .. nnodes-1.", rich_help_panel="Multi-process (torchrun)"),
+        master_addr: Optional[str] = typer.Option(None, "--master-addr", help="Address of node 0 (multi-node).", rich_help_panel="Multi-process (torchrun)"),
+        master_port: Optional[int] = typer.Option(None, "--master-port", help="Port on node 0 (default: a free port on one machine, 29500 across machines).", rich_help_panel="Multi-process (torchrun)"),
+        sync_bn: Optional[bool] = typer.Option(None, "--sync-bn/--no-sync-bn", help="With --nproc: BatchNorm statistics over the global batch (SyncBatchNorm).", rich_help_panel="Multi-process (torchrun)"),
     ) -> None:
         """Train a GAN with the shared loop; writes runs/<model>/<name>/ (see docs/training.md).
 
         Ctrl-C (or SIGTERM) finishes the current step, saves a checkpoint and marks the
         run interrupted; `gantool train --resume RUN_DIR` continues it exactly.
+        `--nproc N` trains with N data-parallel processes (see docs/distributed.md).
         """
         from gantool.config import parse_sets
         from gantool.errors import UserError
         from gantool.plugins import registry
         from gantool.train import session
+        from gantool.train.distributed import from_environment
         from gantool.train.report import default_reporter, quiet_reporter
+
+        if nproc is not None:
+            if tui:
+                raise UserError("--tui does not combine with --nproc; watch the run with `gantool monitor` instead")
+            from gantool.train.launch import launch
+
+            raise typer.Exit(launch(nproc, nnodes, node_rank, master_addr, master_port))
+        dist = from_environment()
+        if dist.enabled and tui:
+            raise UserError("--tui does not combine with torchrun workers; watch the run with `gantool monitor` instead")
 
         flags = {k: v for k, v in {
             "data": data, "epochs": epochs, "steps": steps, "batch_size": batch_size, "lr": lr, "loss": loss,
@@ -65,19 +83,20 @@ def register(app: typer.Typer) -> None:
             "lr_d": lr_d, "instance_noise": instance_noise, "diffaugment": diffaugment, "pack": pack,
             "minibatch_std": minibatch_std, "grad_clip": grad_clip, "historical_averaging": historical_averaging,
             "eval_every": eval_every, "eval_metrics": eval_metrics, "eval_features": eval_features, "eval_n": eval_n,
+            "sync_bn": sync_bn,
         }.items() if v is not None}
-        reporter = default_reporter() if not tui else quiet_reporter()
+        reporter = default_reporter() if not tui and dist.is_main else quiet_reporter()
         if resume is not None:
             allowed = {"epochs", "steps", "device"}
             extra = sorted(set(flags) - allowed) + (["--config"] if config else []) + (["--set"] if set_ else [])
             if extra or model:
                 what = ", ".join(extra + ([f"model {model}"] if model else []))
                 raise UserError(f"--resume continues a run as it was configured; only --steps, --epochs and --device may change (got {what})")
-            trainer, run, total, resumed = session.resume_run(registry(), resume, flags, reporter)
+            trainer, run, total, resumed = session.resume_run(registry(), resume, flags, reporter, dist)
         else:
             if not model:
                 raise UserError("name a model to train, e.g. `gantool train dcgan` (`gantool plugins` lists them)")
-            trainer, run, total, resumed = session.new_run(registry(), model, config, flags, parse_sets(set_), reporter)
+            trainer, run, total, resumed = session.new_run(registry(), model, config, flags, parse_sets(set_), reporter, dist)
         if tui:
             from gantool.tui.live import train_with_dashboard
 

@@ -11,6 +11,8 @@ from typing import Callable
 
 import torch
 
+from gantool.train.distributed import SINGLE, Shard
+
 Discriminator = Callable[[torch.Tensor], torch.Tensor]  # a module, or D with its labels bound
 
 
@@ -23,9 +25,10 @@ def grad_norm_sq(discriminator: Discriminator, x: torch.Tensor) -> torch.Tensor:
     return grad.flatten(1).pow(2).sum(1)
 
 
-def gradient_penalty(discriminator: Discriminator, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+def gradient_penalty(discriminator: Discriminator, real: torch.Tensor, fake: torch.Tensor,
+                     shard: Shard = SINGLE) -> torch.Tensor:
     """WGAN-GP (Gulrajani et al. 2017): E[(|grad D(x_hat)| - 1)^2], x_hat on real-fake lines."""
-    alpha = torch.rand(real.shape[0], *[1] * (real.dim() - 1), device=real.device)
+    alpha = shard.rand(real.shape[0], *[1] * (real.dim() - 1), device=real.device)
     x_hat = alpha * real.detach().float() + (1 - alpha) * fake.detach().float()
     return ((grad_norm_sq(discriminator, x_hat) + 1e-12).sqrt() - 1).pow(2).mean()
 
@@ -35,10 +38,11 @@ def r1_penalty(discriminator: Discriminator, real: torch.Tensor) -> torch.Tensor
     return grad_norm_sq(discriminator, real).mean()
 
 
-def dragan_penalty(discriminator: Discriminator, real: torch.Tensor, c: float = 0.5) -> torch.Tensor:
+def dragan_penalty(discriminator: Discriminator, real: torch.Tensor, c: float = 0.5,
+                   shard: Shard = SINGLE) -> torch.Tensor:
     """DRAGAN (Kodali et al. 2017): the unit-gradient penalty around noisy copies of real data."""
     real = real.detach().float()
-    noisy = real + c * real.std() * torch.rand_like(real)
-    alpha = torch.rand(real.shape[0], *[1] * (real.dim() - 1), device=real.device)
+    noisy = real + c * real.std() * shard.rand_like(real)  # std of this process's share of the batch
+    alpha = shard.rand(real.shape[0], *[1] * (real.dim() - 1), device=real.device)
     x_hat = alpha * real + (1 - alpha) * noisy
     return ((grad_norm_sq(discriminator, x_hat) + 1e-12).sqrt() - 1).pow(2).mean()

@@ -50,7 +50,7 @@ def register_models(register):
         name="acgan",
         summary="ACGAN: label embedding in G, D with an auxiliary classifier head",
         build=lazy("gantool.models.acgan", "build"),
-        make_step=lazy("gantool.models.acgan", "make_step"),
+        make_step=lazy("gantool.models.acgan", "make_step"), distributed=True,
         conditional=True,
         defaults=conditional,
     ))

@@ -33,8 +33,9 @@ class ACGANDiscriminator(nn.Module):
         h = self.features(x)
         return self.adversarial(h).squeeze(1), self.classifier(h)
 
-    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        return self.heads(x)[0]
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None, both_heads: bool = False):
+        # both heads through forward, so a DDP wrapper sees the call
+        return self.heads(x) if both_heads else self.heads(x)[0]
 
 
 class ACGANStep(AdversarialStep):
@@ -45,7 +46,7 @@ class ACGANStep(AdversarialStep):
         self.aux_weight, self.classify_fakes = aux_weight, classify_fakes
 
     def judge(self, x: torch.Tensor, labels: torch.Tensor | None, role: str) -> tuple[torch.Tensor, torch.Tensor | None]:
-        logits, class_logits = self.ctx.discriminator.heads(x)
+        logits, class_logits = self.d_net(role)(x, both_heads=True)
         if role == "fake" and not self.classify_fakes:
             return logits, None
         return logits, self.aux_weight * F.cross_entropy(class_logits.float(), labels)

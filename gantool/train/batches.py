@@ -13,6 +13,7 @@ import torch
 
 from gantool.errors import UserError
 from gantool.specs import DataArrays
+from gantool.train.distributed import SINGLE, Shard
 
 
 def _fits(nbytes: int, device: torch.device) -> bool:
@@ -23,7 +24,10 @@ def _fits(nbytes: int, device: torch.device) -> bool:
 
 
 class Batches:
-    def __init__(self, data: DataArrays, batch_size: int, seed: int, device: torch.device):
+    """`batch_size` is the global batch; with a `Shard` each process gathers only its share
+    of it (every process shuffles alike, so the shares never overlap)."""
+
+    def __init__(self, data: DataArrays, batch_size: int, seed: int, device: torch.device, shard: Shard = SINGLE):
         self.n = len(data.x)
         if self.n < batch_size:
             raise UserError(f"the dataset has {self.n} samples, fewer than --batch-size {batch_size}")
@@ -35,7 +39,10 @@ class Batches:
         self.x = x.to(device) if self.home == device else (x.pin_memory() if device.type == "cuda" else x)
         self.is_image = data.x.dtype.name == "uint8"
         self.labels = torch.from_numpy(data.labels).to(self.home) if data.labels is not None else None
+        if batch_size % shard.world:
+            raise UserError(f"--batch-size {batch_size} must be divisible by the {shard.world} processes")
         self.batch_size = batch_size
+        self.shard = shard
         self.generator = torch.Generator().manual_seed(seed)
         self.perm: torch.Tensor | None = None
         self.pos = 0
@@ -48,7 +55,7 @@ class Batches:
         if self.perm is None or self.pos + self.batch_size > self.n:
             self.perm = torch.randperm(self.n, generator=self.generator).to(self.home)
             self.pos = 0
-        idx = self.perm[self.pos : self.pos + self.batch_size]
+        idx = self.shard.take(self.perm[self.pos : self.pos + self.batch_size])
         self.pos += self.batch_size
         x = self.x[idx].to(self.device, non_blocking=True)
         labels = self.labels[idx].to(self.device, non_blocking=True) if self.labels is not None else None

@@ -117,6 +117,23 @@ class RunDir:
                 atomic_write_text(path, text[: text.rfind("\n") + 1])
 
 
+class SilentRunDir(RunDir):
+    """What a data-parallel process other than rank 0 trains into: the same interface,
+    nothing written (rank 0 writes the run directory for all of them)."""
+
+    def write_config(self, text: str) -> None:
+        pass
+
+    def event(self, event: str, step: int, **details: Any) -> None:
+        pass
+
+    def metrics(self, record: dict[str, Any]) -> None:
+        pass
+
+    def status(self, **fields: Any) -> None:
+        pass
+
+
 def writer_pid(status: dict[str, Any], stale_after: float = 30.0) -> int | None:
     """From a parsed status.json: the pid of the trainer still writing the run, or None
     (finished, crashed, or no heartbeat for `stale_after` seconds)."""

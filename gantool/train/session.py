@@ -11,6 +11,7 @@ from gantool.config import RunConfig, from_dict, resolve
 from gantool.errors import UserError
 from gantool.plugins import Registry
 from gantool.specs import DataArrays, DataRequest
+from gantool.train.distributed import Dist
 
 
 def split_data_name(text: str) -> tuple[str, str | None]:
@@ -44,8 +45,9 @@ def total_steps(cfg: RunConfig, steps_per_epoch: int) -> int:
     return cfg.steps if cfg.steps else cfg.epochs * steps_per_epoch
 
 
-def new_run(registry: Registry, model: str, config_file: Path | None, flags: dict[str, Any], sets: dict[str, Any], reporter):
-    from gantool.train.rundir import RunDir
+def new_run(registry: Registry, model: str, config_file: Path | None, flags: dict[str, Any], sets: dict[str, Any], reporter,
+            dist: Dist = Dist()):
+    from gantool.train.rundir import RunDir, SilentRunDir
     from gantool.train.trainer import Trainer
 
     spec = registry.get("model", model)
@@ -53,23 +55,29 @@ def new_run(registry: Registry, model: str, config_file: Path | None, flags: dic
     loss = registry.get("loss", cfg.loss)
     data = load_data(registry, cfg)
     # build everything before creating the run folder, so a bad input leaves nothing behind
-    trainer = Trainer(cfg, spec, loss, data, reporter)
+    trainer = Trainer(cfg, spec, loss, data, reporter, dist)
+    if not dist.is_main:
+        return trainer, SilentRunDir(Path(cfg.project) / cfg.model / cfg.name), total_steps(cfg, trainer.batches.steps_per_epoch), False
     run = RunDir.create(cfg.project, cfg.model, cfg.name)
     run.write_config(config_toml(cfg))
     reporter.message(f"run directory: {run.path}  (data: {data.description}; device {trainer.device}, "
-                     f"{trainer.precision.name})")
+                     f"{trainer.precision.name}{describe(dist)})")
     return trainer, run, total_steps(cfg, trainer.batches.steps_per_epoch), False
 
 
-def resume_run(registry: Registry, path: Path, flags: dict[str, Any], reporter):
+def describe(dist: Dist) -> str:
+    return f"; {dist.world} processes, global batch split between them" if dist.enabled else ""
+
+
+def resume_run(registry: Registry, path: Path, flags: dict[str, Any], reporter, dist: Dist = Dist()):
     from gantool.train import checkpoint
-    from gantool.train.rundir import RunDir
+    from gantool.train.rundir import RunDir, SilentRunDir
     from gantool.train.trainer import Trainer
 
     ckpt_path = checkpoint.find(path)
-    state = checkpoint.load(ckpt_path)
-    run = RunDir.open(ckpt_path.parent.parent)
-    if (pid := run.live_pid()) is not None:
+    state = checkpoint.load(ckpt_path)  # every process reads it: under --nproc the run folder is shared
+    run = RunDir.open(ckpt_path.parent.parent) if dist.is_main else SilentRunDir(ckpt_path.parent.parent)
+    if dist.is_main and (pid := run.live_pid()) is not None:
         raise UserError(f"{run.path} is still being trained by process {pid}; stop it first (echo stop >> {run.path}/control)")
     saved = dict(state["config"])
     for key in ("steps", "epochs", "device"):
@@ -79,11 +87,13 @@ def resume_run(registry: Registry, path: Path, flags: dict[str, Any], reporter):
         saved["steps"] = 0
     cfg = from_dict(saved, f"checkpoint {ckpt_path}")
     spec = registry.get("model", cfg.model)
-    trainer = Trainer(cfg, spec, registry.get("loss", cfg.loss), load_data(registry, cfg), reporter)
+    trainer = Trainer(cfg, spec, registry.get("loss", cfg.loss), load_data(registry, cfg), reporter, dist)
     trainer.load_state_dict(state)
     total = total_steps(cfg, trainer.batches.steps_per_epoch)
     if total <= trainer.step:
         raise UserError(f"{run.path} is already at step {trainer.step} of {total}; pass a larger --steps or --epochs")
+    if not dist.is_main:
+        return trainer, run, total, True
     dropped = run.trim_metrics(trainer.step)
     run.repair_events()
     run.remove_temp_files()

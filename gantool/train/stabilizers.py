@@ -15,6 +15,7 @@ from torch import nn
 
 from gantool.specs import ModelArgs
 from gantool.train.augment import DiffAugment
+from gantool.train.distributed import SINGLE, Shard
 
 
 @dataclass(frozen=True)
@@ -72,10 +73,11 @@ class WithMinibatchStd(nn.Module):
 class InputView:
     """What D is shown: augmented, noised and packed samples, in that order."""
 
-    def __init__(self, stab: Stabilizers, total_steps: int = 0):
+    def __init__(self, stab: Stabilizers, total_steps: int = 0, shard: Shard = SINGLE):
         self.stab = stab
         self.total_steps = total_steps
-        self.augment = DiffAugment(stab.diffaugment) if stab.diffaugment else None
+        self.shard = shard
+        self.augment = DiffAugment(stab.diffaugment, shard) if stab.diffaugment else None
 
     def noise_sigma(self, step: int) -> float:
         horizon = self.stab.instance_noise_steps or self.total_steps
@@ -88,7 +90,7 @@ class InputView:
             x = self.augment(x)
         sigma = self.noise_sigma(step)
         if sigma > 0:
-            x = x + sigma * torch.randn_like(x)
+            x = x + sigma * self.shard.randn_like(x)
         return pack(x, self.stab.pack)
 
 

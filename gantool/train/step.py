@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 from gantool.losses.penalties import dragan_penalty, gradient_penalty, r1_penalty
+from gantool.train.distributed import SINGLE, Shard
 from gantool.train.stabilizers import HistoricalAverage, InputView, Stabilizers
 
 
@@ -69,6 +70,25 @@ class StepContext:
     conditional: bool = False
     num_classes: int = 0
     total_steps: int = 0  # set by the Trainer before fit; anneals instance noise
+    # data parallel (gantool/train/distributed.py): this process's share of each global
+    # batch, and the DDP wrappers that average G's and D's gradients over the processes
+    shard: Shard = SINGLE
+    generator_ddp: nn.Module | None = None
+    discriminator_ddp: nn.Module | None = None
+
+    @property
+    def train_generator(self) -> nn.Module:
+        """G as called when its gradients are wanted (the DDP wrapper under --nproc)."""
+        return self.generator if self.generator_ddp is None else self.generator_ddp
+
+    @property
+    def train_discriminator(self) -> nn.Module:
+        """D as called in its own phase. The G phase calls the bare `discriminator`: D is
+        frozen there, and its DDP wrapper must see exactly one backward per forward."""
+        return self.discriminator if self.discriminator_ddp is None else self.discriminator_ddp
+
+    def latents(self, n: int) -> torch.Tensor:
+        return self.shard.randn(n, self.latent_dim, device=self.device)
 
 
 class Conditioned:
@@ -91,7 +111,7 @@ class AdversarialStep:
         self._r1_phase = Phase("D_reg", reg.r1_every) if reg.r1_gamma else None
         self.phases = [Phase("D", 1), *([self._r1_phase] if self._r1_phase else []), self._g_phase]
         self.call = Conditioned(ctx.conditional)
-        self.view = InputView(stab)
+        self.view = InputView(stab, shard=ctx.shard)
         self.history = {name: HistoricalAverage(net, stab.historical_averaging)
                         for name, net in (("g", ctx.generator), ("d", ctx.discriminator))
                         } if stab.historical_averaging else {}
@@ -124,20 +144,24 @@ class AdversarialStep:
         penalty interpolates between a real and a fake image of the same class."""
         return labels if self.ctx.conditional else None
 
+    def d_net(self, role: str) -> nn.Module:
+        """The discriminator to call for `role`: "real" and "fake" train D, "generator" trains G."""
+        return self.ctx.discriminator if role == "generator" else self.ctx.train_discriminator
+
     def judge(self, x: torch.Tensor, labels: torch.Tensor | None, role: str) -> tuple[torch.Tensor, torch.Tensor | None]:
         """D's logits for `x`, and an auxiliary loss term (None: none) that the D phase adds for
         role "real" and "fake" and the G phase for role "generator". A step for a D with an
         extra head (ACGAN's classifier) overrides this."""
-        return self.call(self.ctx.discriminator, x, labels), None
+        return self.call(self.d_net(role), x, labels), None
 
     def __call__(self, step: int, real: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]:
         c = self.ctx
         self.view.total_steps = c.total_steps
         g_due = self._g_phase.due(step)
-        z = torch.randn(real.shape[0], c.latent_dim, device=c.device)
+        z = c.latents(real.shape[0])
         fake_labels = self._fake_labels(labels)
         with c.autocast(), torch.set_grad_enabled(g_due):
-            fake = self.call(c.generator, z, fake_labels)
+            fake = self.call(c.train_generator, z, fake_labels)
         real_in, fake_in = self.view(real, step), self.view(fake.detach(), step)
         with c.autocast():
             real_logits, real_aux = self.judge(real_in, labels, "real")
@@ -174,14 +198,15 @@ class AdversarialStep:
                    out: dict) -> torch.Tensor | float:
         """The D regularizers, on exactly what D was shown (augmented, noised, packed)."""
         c, reg = self.ctx, self.ctx.regularizers
-        d = c.discriminator if not c.conditional else (lambda x: c.discriminator(x, labels))
+        net = c.train_discriminator
+        d = net if not c.conditional else (lambda x: net(x, labels))
         total: torch.Tensor | float = 0.0
         if reg.gp_lambda:
-            gp = gradient_penalty(d, real, fake)
+            gp = gradient_penalty(d, real, fake, shard=c.shard)
             total = total + reg.gp_lambda * gp
             out["gp"] = gp.detach()
         if reg.dragan_lambda:
-            dragan = dragan_penalty(d, real)
+            dragan = dragan_penalty(d, real, shard=c.shard)
             total = total + reg.dragan_lambda * dragan
             out["dragan"] = dragan.detach()
         if self._r1_phase and self._r1_phase.due(step):  # lazy: rarely, and scaled up to match

@@ -24,6 +24,7 @@ from gantool.train import checkpoint
 from gantool.train.batches import Batches
 from gantool.train.control import ControlFile
 from gantool.train.device import pick_device, pick_precision
+from gantool.train.distributed import ControlSync, Dist, wrap
 from gantool.train.ema import EMA
 from gantool.train.report import PlainReporter
 from gantool.train.rundir import CONTROL, RunDir
@@ -35,13 +36,17 @@ HEARTBEAT_S = 2.0
 
 class Trainer:
     def __init__(self, cfg: RunConfig, model: ModelSpec, loss: LossSpec, data: DataArrays,
-                 reporter: PlainReporter | None = None):
+                 reporter: PlainReporter | None = None, dist: Dist = Dist()):
         if data.kind != model.data_kind:
             raise UserError(f"model {model.name!r} trains on {model.data_kind} data but {cfg.data!r} is {data.kind} data")
+        if dist.enabled and model.make_step and not getattr(model, "distributed", False):
+            raise UserError(f"model {model.name!r} has its own training step, which does not support --nproc")
         self.cfg = cfg
+        self.dist = dist
         self.run: RunDir | None = None  # set by fit(); building first means bad inputs leave no folder
         self.reporter = reporter or PlainReporter()
-        self.device = pick_device(cfg.device)
+        self.device = dist.device(pick_device(cfg.device))
+        dist.init(self.device)
         self.precision = pick_precision(cfg.precision, self.device)
         torch.manual_seed(cfg.seed)
         args = ModelArgs(latent_dim=cfg.latent_dim, image_size=cfg.image_size, channels=cfg.channels,
@@ -62,6 +67,11 @@ class Trainer:
             modules = GanModules(modules.generator, WithMinibatchStd(modules.discriminator))
         if self.stabilizers.diffaugment and model.data_kind != "image":
             raise UserError(f"--diffaugment augments images; model {model.name!r} trains on {model.data_kind} data")
+        if cfg.sync_bn and dist.enabled:
+            if self.device.type != "cuda":
+                raise UserError("--sync-bn needs one GPU per process (PyTorch's SyncBatchNorm is GPU-only)")
+            sync = torch.nn.SyncBatchNorm.convert_sync_batchnorm
+            modules = GanModules(sync(modules.generator), sync(modules.discriminator))
         self.G = modules.generator.to(self.device)
         self.D = modules.discriminator.to(self.device)
         self.opt_g = self._optimizer(self.G, cfg.lr)
@@ -69,7 +79,7 @@ class Trainer:
         self.ema = EMA(self.G, cfg.ema_decay) if cfg.ema else None
         self.scaler = self.precision.scaler()
         self.loss = loss.factory({"label_smoothing": cfg.label_smoothing, **cfg.loss_options})
-        self.batches = Batches(data, cfg.batch_size, cfg.seed, self.device)
+        self.batches = Batches(data, cfg.batch_size, cfg.seed, self.device, dist.shard)
         self.real_points = data.x[:2000] if data.kind == "vector" else None
         self.modes = (data.modes, data.mode_sigma) if data.modes is not None else None
         ctx = StepContext(self.G, self.D, self.opt_g, self.opt_d, self.loss, cfg.latent_dim, self.device,
@@ -77,11 +87,13 @@ class Trainer:
                           on_generator_step=(lambda: self.ema.update(self.G)) if self.ema else (lambda: None),
                           regularizers=Regularizers(cfg.clip_weights, cfg.gp_lambda, cfg.r1_gamma, cfg.r1_every,
                                                     cfg.dragan_lambda),
-                          stabilizers=self.stabilizers, conditional=model.conditional, num_classes=data.num_classes)
+                          stabilizers=self.stabilizers, conditional=model.conditional, num_classes=data.num_classes,
+                          shard=dist.shard, generator_ddp=wrap(self.G, dist, self.device),
+                          discriminator_ddp=wrap(self.D, dist, self.device))
         self.step_context = ctx
         self.step_fn = model.make_step(ctx) if model.make_step else AdversarialStep(ctx)
         self.periodic_eval = None
-        if cfg.eval_every:
+        if cfg.eval_every and dist.is_main:
             from gantool.plugins import registry
             from gantool.train.periodic_eval import PeriodicEval
 
@@ -98,6 +110,7 @@ class Trainer:
         self.elapsed = 0.0
         self.last_checkpoint: str | None = None
         self._stop: str | None = None
+        self._signalled = False  # under --nproc a signal stops every process at the next control exchange
         self.received_signal: int | None = None  # SIGINT or SIGTERM that interrupted fit()
         self._speed: dict[str, Any] = {"img_per_s": None, "eta_s": None}
         self._reset_accumulators()
@@ -170,7 +183,7 @@ class Trainer:
         """Read the accumulated losses: the one host-device sync per log tick."""
         if not self._sums:
             return {}
-        values = torch.stack(list(self._sums.values())).tolist()
+        values = self.dist.mean(torch.stack(list(self._sums.values()))).tolist()  # all processes' mean
         means = {k: v / self._counts[k] for k, v in zip(self._sums, values)}
         bad = [k for k, v in means.items() if not math.isfinite(v)]
         if bad:
@@ -212,6 +225,8 @@ class Trainer:
     @torch.no_grad()
     def sample(self) -> str:
         """Write samples/step-NNNNNNN.png from the fixed latents (EMA weights when enabled)."""
+        if not self.dist.is_main:  # every process holds the same weights; one draws
+            return ""
         g = self.ema.model if self.ema else self.G
         was_training = g.training
         g.eval()
@@ -236,6 +251,8 @@ class Trainer:
 
     def evaluate(self) -> dict[str, float]:
         """Score the sampling generator (EMA when kept) and log it as a metrics line and event."""
+        if not self.dist.is_main:
+            return {}
         values = self.periodic_eval(self.ema.model if self.ema else self.G, self.device)
         self.run.metrics({"step": self.step, "epoch": self.epoch, "time": round(time.time(), 3), **values})
         self.run.event("eval", self.step, **values)
@@ -243,6 +260,8 @@ class Trainer:
 
     def save_checkpoint(self, periodic: bool) -> None:
         self._means()  # never save weights trained on a NaN: raises TrainingDiverged first
+        if not self.dist.is_main:  # the same state on every process; rank 0 keeps it
+            return
         path = checkpoint.save(self.state_dict(), self.run.checkpoints, self.step, keep_step_file=periodic)
         self.last_checkpoint = str(path.relative_to(self.run.path))
         self.run.event("checkpoint", self.step, path=self.last_checkpoint)
@@ -264,7 +283,7 @@ class Trainer:
         self._status("paused")
         self.reporter.message(f"paused at step {self.step} (send 'resume' to continue)")
         while self._stop is None:
-            commands = self.control.poll()
+            commands = self._commands()
             if "resume" in commands:
                 break
             for command in commands:
@@ -280,8 +299,21 @@ class Trainer:
         self._tick_images = 0
         self._tick_start = time.perf_counter()
 
+    def _control_due(self) -> bool:
+        return self.sync.due(self.step) if self.sync else self.control.due()
+
+    def _commands(self) -> list[str]:
+        """New control commands; under --nproc the same ones on every process, and a signal
+        seen by any process stops all of them here."""
+        if not self.sync:
+            return self.control.poll()
+        commands, signalled = self.sync.exchange(self.step, self._signalled)
+        if signalled and self._stop is None:
+            self._stop = "interrupted"
+        return commands
+
     def _poll(self) -> None:
-        for command in self.control.poll():
+        for command in self._commands():
             self._handle(command)
         self._heartbeat("running")
 
@@ -293,10 +325,15 @@ class Trainer:
             return
 
         def on_signal(signum, frame):
+            self.received_signal = signum
+            if self.dist.enabled:
+                # the launcher forwards the terminal's Ctrl-C, so a process sees it twice;
+                # its own timeout (then SIGKILL) is the hard stop
+                self._signalled = True
+                return
             if self._stop is not None and signum == signal.SIGINT:
                 raise KeyboardInterrupt
             self._stop = "interrupted"
-            self.received_signal = signum
 
         old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
         try:
@@ -312,7 +349,9 @@ class Trainer:
         self.total = total_steps
         self.step_context.total_steps = total_steps
         self.control = ControlFile(self.run.file(CONTROL))
+        self.sync = ControlSync(self.dist, self.control.poll) if self.dist.enabled else None
         self.received_signal = None
+        self._signalled = False
         cfg = self.cfg
         info = {"device": str(self.device), "precision": self.precision.name, "total_steps": total_steps}
         self.run.event("resumed" if resumed else "started", self.step, **info)
@@ -347,7 +386,7 @@ class Trainer:
         cfg, run_start = self.cfg, time.perf_counter()
         self._reset_accumulators()
         while self.step < self.total and self._stop is None:
-            if self.control.due():
+            if self._control_due():
                 self._poll()
                 run_start = time.perf_counter()  # time spent paused is not training time
                 if self._stop:
@@ -355,7 +394,7 @@ class Trainer:
             real, labels = self.batches.next()
             self._accumulate(self.step_fn(self.step, real, labels))
             self.step += 1
-            self._tick_images += real.shape[0]
+            self._tick_images += real.shape[0] * self.dist.world
             self.reporter.advance()
             self.elapsed += time.perf_counter() - run_start
             run_start = time.perf_counter()
