@@ -26,6 +26,7 @@ RECIPES: dict[str, dict] = {
     "pack3": {"pack": 3},
     "pack4": {"pack": 4},
     "wgan-gp": {"loss": "wgan-gp"},
+    "lsgan": {"loss": "lsgan"},
 }
 DATASETS = ("ring", "grid")
 

@@ -21,6 +21,7 @@ from gantool.errors import UserError
 OPTION_TABLES = ("model_options", "loss_options", "data_options")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 OPTIMIZERS = ("adam", "rmsprop")
+LR_DECAYS = ("", "linear")
 
 
 @dataclass
@@ -41,6 +42,7 @@ class RunConfig:
     optimizer: str = "adam"
     lr: float = 2e-4
     lr_d: float = 0.0
+    lr_decay: str = ""  # "linear": both learning rates fall linearly to 0 by the last step
     beta1: float = 0.5
     beta2: float = 0.999
     n_critic: int = 1
@@ -154,6 +156,7 @@ def validate(cfg: RunConfig) -> RunConfig:
         (cfg.epochs >= 0 and cfg.steps >= 0, "epochs and steps cannot be negative"),
         (cfg.epochs > 0 or cfg.steps > 0, "set --epochs or --steps to a positive number"),
         (cfg.lr > 0 and cfg.lr_d >= 0, "learning rates must be positive"),
+        (cfg.lr_decay in LR_DECAYS, f"lr_decay must be one of: {', '.join(repr(d) for d in LR_DECAYS)}"),
         (cfg.n_critic >= 1, "n_critic must be at least 1"),
         (0.0 <= cfg.label_smoothing < 0.5, "label_smoothing must be in [0, 0.5)"),
         (0.0 < cfg.ema_decay < 1.0, "ema_decay must be in (0, 1)"),

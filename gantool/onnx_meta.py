@@ -9,7 +9,7 @@ from __future__ import annotations
 GANTOOL_VERSION = "gantool_version"
 MODEL = "model"
 LOSS = "loss"
-KIND = "kind"  # image | vector
+KIND = "kind"  # image | vector | table
 LATENT_DIM = "latent_dim"
 NUM_CLASSES = "num_classes"
 IMAGE_SHAPE = "image_shape"  # "C,H,W" for images, "D" for vectors
@@ -20,6 +20,8 @@ TRAINING_STEP = "training_step"
 CONFIG_HASH = "config_hash"
 WEIGHTS = "weights"  # ema | raw
 PRECISION = "precision"  # fp32 | fp16 (inside the graph; inputs and outputs stay float32)
+COLUMNS = "columns"  # tables: JSON list of {name, kind, categories} (gantool.tables)
+DATA_OPTIONS = "data_options"  # JSON of the run's [data_options], to load the reference data alike
 
 INPUT_Z, INPUT_LABELS, INPUT_IMAGE = "z", "labels", "image"
 OUTPUT_IMAGES, OUTPUT_SAMPLES = "images", "samples"

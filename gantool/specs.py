@@ -13,7 +13,7 @@ from typing import Any, Callable, Literal
 
 import numpy as np
 
-DataKind = Literal["image", "vector"]
+DataKind = Literal["image", "vector", "table"]
 
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
@@ -32,7 +32,7 @@ class ModelArgs:
     image_size: int
     channels: int
     num_classes: int = 0
-    data_dim: int = 0  # feature count for vector data (kind "vector")
+    data_dim: int = 0  # feature count for vector data (kind "vector") and columns of tables (kind "table")
     options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -64,6 +64,10 @@ class ModelSpec:
     # a custom step that follows the data-parallel contract (StepContext.shard for random
     # draws, train_generator / train_discriminator for the trained networks) may run under --nproc
     distributed: bool = False
+    # `prepare(args, data) -> ModelArgs`: look at the training data before building (a
+    # tabular model fits its column transforms here). What it puts in `args.options` is
+    # saved in checkpoints, so export rebuilds the same network without the data.
+    prepare: Callable[..., Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,7 @@ class DataRequest:
     split: str = "train"
     skip_bad: bool = False
     progress: bool = True
+    options: dict[str, Any] = field(default_factory=dict)  # the run's [data_options] (--set data.KEY=VALUE)
 
 
 @dataclass
@@ -92,6 +97,8 @@ class DataArrays:
     """A dataset in memory as numpy arrays (no torch, so eval can use it too).
 
     Images are uint8 `[N, C, H, W]`; vectors are float32 `[N, D]`. Labels are int64 `[N]`.
+    Tables are float32 `[N, columns]`: continuous values as they are, a discrete column as
+    the index of its category; `columns` describes them (see `gantool.tables`).
     """
 
     x: np.ndarray
@@ -103,6 +110,7 @@ class DataArrays:
     # for Gaussian-mixture data: the mode centres and their sigma, for mode-coverage metrics
     modes: np.ndarray | None = None
     mode_sigma: float = 0.0
+    columns: list[dict[str, Any]] | None = None  # tables: [{"name", "kind", "categories"}, ...]
 
 
 @dataclass(frozen=True)

@@ -43,16 +43,14 @@ def _extractor(reg, features: str, resize: str | None, image_channels: int):
     return extractor
 
 
-def _generate(generator: Path, data: str | None, n: int, seed: int, batch_size: int, provider: str, console):
-    """Images from an ONNX generator (or a run's newest export), with what it says about itself."""
+def _generate(sampler, folder: Path, data: str | None, n: int, seed: int, batch_size: int, console):
+    """Images from an ONNX generator, with what it says about itself."""
     from gantool import onnx_meta as meta
     from gantool.cli.sample import sampling_progress
     from gantool.errors import UserError
     from gantool.metrics.evaluate import as_float_images
-    from gantool.runtime import Sampler
 
-    path, folder = _generator_file(generator)
-    sampler = Sampler(path, provider=provider)
+    path = sampler.path
     if sampler.note:
         console.print(sampler.note, style="dim")
     md = sampler.info.metadata
@@ -89,12 +87,17 @@ def register(app: typer.Typer) -> None:
         fake: Optional[str] = typer.Option(None, "--fake", metavar="DATASET", help="... and the set scored against it (e.g. folder:out/)."),
         image_size: int = typer.Option(28, "--image-size", help="With --real/--fake: the size both sets are loaded at."),
         channels: int = typer.Option(1, "--channels", help="With --real/--fake: 1 or 3."),
+        target: Optional[str] = typer.Option(None, "--target", metavar="COLUMN", help="Tables: the discrete column the classifier score predicts (default: the last discrete column)."),
     ) -> None:
         """Score generated images against real ones and write eval/<time>.json with the protocol.
 
         Images are generated with ONNX Runtime, features extracted, and the reference
         features cached under the full protocol (dataset, split, N, seed, extractor and its
         weights), so repeated evaluations only pay for the generated side.
+
+        A table generator is scored instead by per-column KS / total variation, the
+        difference of correlation matrices, and a classifier trained on synthetic rows and
+        tested on real held-out rows against one trained on real rows (see docs/metrics.md).
         """
         from rich.console import Console
         from rich.table import Table
@@ -125,8 +128,15 @@ def register(app: typer.Typer) -> None:
         else:
             if generator is None:
                 raise UserError("give a generator (.onnx or run directory), or --real A --fake B")
-            fake_images, shape, reference, source, out_dir = _generate(generator, data, n, seed, batch_size, provider,
-                                                                       console)
+            path, folder = _generator_file(generator)
+            from gantool.runtime import Sampler
+
+            sampler = Sampler(path, provider=provider)
+            if sampler.info.kind == "table":
+                from gantool.cli.eval_table import eval_table
+
+                return eval_table(sampler, folder, data, n, seed, batch_size, target, console)
+            fake_images, shape, reference, source, out_dir = _generate(sampler, folder, data, n, seed, batch_size, console)
         extractor = extractor or _extractor(reg, features, resize, shape[0])
         protocol = {"reference": reference, "n": n, "seed": seed, "image_shape": list(shape), **extractor.protocol}
         with console.status(f"features of {reference}"):

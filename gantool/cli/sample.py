@@ -60,8 +60,8 @@ def register(app: typer.Typer) -> None:
     def sample(
         source: Path = typer.Argument(..., metavar="MODEL.onnx|RUN_DIR", help="An exported generator, or a run directory holding generator.onnx."),
         n: int = typer.Option(64, "-n", help="How many samples (per frame with --interpolate)."),
-        output: Path = typer.Option(Path("samples.png"), "-o", "--output", metavar="PATH",
-                                    help="grid.png, a folder (one PNG each), samples.npz, samples.csv (2-D data), walk.gif."),
+        output: Optional[Path] = typer.Option(None, "-o", "--output", metavar="PATH", show_default="samples.png; samples.csv for tables",
+                                    help="grid.png, a folder (one PNG each), samples.npz, samples.csv (vector and table data), walk.gif."),
         seed: int = typer.Option(0, "--seed", help="Latent seed: the same seed gives the same samples."),
         label: Optional[int] = typer.Option(None, "--label", metavar="K", help="Class K for every sample (conditional models)."),
         labels: Optional[str] = typer.Option(None, "--labels", metavar="all", help="'all': cycle through classes, one per column."),
@@ -86,6 +86,7 @@ def register(app: typer.Typer) -> None:
             raise UserError(f"--batch-size must be positive, got {batch_size}")
         sampler = Sampler(_model_path(source), provider)
         info = sampler.info
+        output = output or Path("samples.csv" if info.kind == "table" else "samples.png")
         if interpolate is not None and interpolate < 2:
             raise UserError("--interpolate needs at least 2 steps")
         fmt = outputs.check_destination(output, info.kind, force, animated=interpolate is not None)
@@ -110,6 +111,12 @@ def register(app: typer.Typer) -> None:
         if info.kind == "image":
             images = outputs.as_uint8_images(out, info.uint8)
             outputs.write_images(images, output, fmt, columns, z, chosen)
+        elif info.kind == "table":
+            from gantool import onnx_meta as meta
+
+            if meta.COLUMNS not in info.metadata:
+                raise UserError(f"{sampler.path} generates a table but does not describe its columns (metadata {meta.COLUMNS})")
+            outputs.write_table(out, output, fmt, z, info.metadata[meta.COLUMNS])
         else:
             outputs.write_vectors(out, output, fmt, z)
         _note(err, sampler)

@@ -24,6 +24,7 @@ def register(app: typer.Typer) -> None:
         n_critic: Optional[int] = typer.Option(None, "--n-critic", help="Discriminator steps per generator step."),
         ema: Optional[bool] = typer.Option(None, "--ema/--no-ema", help="Keep an EMA generator for samples and export."),
         label_smoothing: Optional[float] = typer.Option(None, "--label-smoothing", help="One-sided: real target 1 - s."),
+        lr_decay: Optional[str] = typer.Option(None, "--lr-decay", metavar="linear", help="Let both learning rates fall linearly to 0 by the last step."),
         lr_d: Optional[float] = typer.Option(None, "--lr-d", help="Discriminator learning rate (TTUR), if not --lr.", rich_help_panel="Stabilizers"),
         instance_noise: Optional[float] = typer.Option(None, "--instance-noise", metavar="SIGMA", help="Gaussian noise on D's inputs, annealed to 0 over the run.", rich_help_panel="Stabilizers"),
         diffaugment: Optional[str] = typer.Option(None, "--diffaugment", metavar="POLICY", help="Augment what D sees: color,translation,cutout (any subset).", rich_help_panel="Stabilizers"),
@@ -83,7 +84,7 @@ def register(app: typer.Typer) -> None:
             "lr_d": lr_d, "instance_noise": instance_noise, "diffaugment": diffaugment, "pack": pack,
             "minibatch_std": minibatch_std, "grad_clip": grad_clip, "historical_averaging": historical_averaging,
             "eval_every": eval_every, "eval_metrics": eval_metrics, "eval_features": eval_features, "eval_n": eval_n,
-            "sync_bn": sync_bn,
+            "sync_bn": sync_bn, "lr_decay": lr_decay,
         }.items() if v is not None}
         reporter = default_reporter() if not tui and dist.is_main else quiet_reporter()
         if resume is not None:

@@ -16,6 +16,7 @@ from gantool.imaging import save_grid, save_png, save_scatter, to_uint8, upscale
 
 IMAGE_SUFFIXES = {".png", ".npz", ".gif", ""}
 VECTOR_SUFFIXES = {".png", ".npz", ".csv"}
+TABLE_SUFFIXES = {".csv", ".npz"}
 
 
 def as_uint8_images(out: np.ndarray, uint8: bool) -> np.ndarray:
@@ -27,7 +28,7 @@ def check_destination(path: Path, kind: str, force: bool, animated: bool = False
     """Decide the format from the path and refuse to clobber or write where we can't."""
     is_dir = path.suffix == "" or path.is_dir()
     fmt = "dir" if is_dir else path.suffix.lower()
-    allowed = IMAGE_SUFFIXES if kind == "image" else VECTOR_SUFFIXES
+    allowed = {"image": IMAGE_SUFFIXES, "table": TABLE_SUFFIXES}.get(kind, VECTOR_SUFFIXES)
     if fmt not in allowed and not (fmt == "dir" and kind == "image"):
         options = ", ".join(sorted(s or "a folder" for s in allowed))
         raise UserError(f"cannot write {kind} samples to {path}: use {options}")
@@ -71,6 +72,16 @@ def write_vectors(samples: np.ndarray, path: Path, fmt: str, z: np.ndarray) -> N
         _save_npz(path, samples=samples, z=z)
     else:
         save_scatter(samples, None, path)
+
+
+def write_table(table: np.ndarray, path: Path, fmt: str, z: np.ndarray, columns_json: str) -> None:
+    """CSV with the column names and category labels; NPZ with the raw matrix and its description."""
+    from gantool import tables
+
+    if fmt == ".csv":
+        tables.write_csv(path, table, tables.from_json(columns_json))
+    else:
+        _save_npz(path, samples=table, z=z, columns=np.array(columns_json))
 
 
 def write_gif(frames: list[np.ndarray], path: Path, frame_ms: int = 60) -> None:

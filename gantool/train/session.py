@@ -25,7 +25,8 @@ def load_data(registry: Registry, cfg: RunConfig, split: str = "train") -> DataA
     model = registry.get("model", cfg.model)
     if spec.data_kind != model.data_kind:  # checked before a possibly long download
         raise UserError(f"model {model.name!r} trains on {model.data_kind} data but dataset {name!r} is {spec.data_kind} data")
-    request = DataRequest(image_size=cfg.image_size, channels=cfg.channels, split=split, skip_bad=cfg.skip_bad)
+    request = DataRequest(image_size=cfg.image_size, channels=cfg.channels, split=split, skip_bad=cfg.skip_bad,
+                          options=dict(cfg.data_options))
     data = spec.load(arg, request)
     if data.skipped:
         print(f"skipped {data.skipped} unreadable image(s)")

@@ -73,6 +73,9 @@ class StepContext:
     # data parallel (gantool/train/distributed.py): this process's share of each global
     # batch, and the DDP wrappers that average G's and D's gradients over the processes
     shard: Shard = SINGLE
+    # the Trainer's batch source, for steps that pick their own real samples (for example
+    # rows of a given category, as a tabular GAN's training-by-sampling does)
+    batches: Any = None
     generator_ddp: nn.Module | None = None
     discriminator_ddp: nn.Module | None = None
 

@@ -18,6 +18,7 @@ from gantool import __version__
 from gantool.config import RunConfig
 from gantool.errors import TrainingDiverged, UserError
 from gantool.imaging import save_grid, save_scatter, to_uint8
+from gantool.table_preview import save_table_preview
 from gantool.metrics.modes import SAMPLES as MODE_SAMPLES, mode_coverage
 from gantool.specs import DataArrays, GanModules, LossSpec, ModelArgs, ModelSpec
 from gantool.train import checkpoint
@@ -32,6 +33,7 @@ from gantool.train.stabilizers import Stabilizers, WithMinibatchStd, discriminat
 from gantool.train.step import AdversarialStep, Regularizers, StepContext
 
 HEARTBEAT_S = 2.0
+TABLE_SAMPLES = 2000  # rows behind a table's preview histograms
 
 
 class Trainer:
@@ -50,8 +52,10 @@ class Trainer:
         self.precision = pick_precision(cfg.precision, self.device)
         torch.manual_seed(cfg.seed)
         args = ModelArgs(latent_dim=cfg.latent_dim, image_size=cfg.image_size, channels=cfg.channels,
-                         num_classes=data.num_classes, data_dim=data.x.shape[1] if data.kind == "vector" else 0,
+                         num_classes=data.num_classes, data_dim=data.x.shape[1] if data.kind != "image" else 0,
                          options=dict(cfg.model_options))
+        if model.prepare is not None:  # e.g. a tabular model fits its column transforms
+            args = model.prepare(args, data)
         self.model_args = args
         self.conditional = model.conditional
         if model.conditional and not data.num_classes:
@@ -81,14 +85,15 @@ class Trainer:
         self.loss = loss.factory({"label_smoothing": cfg.label_smoothing, **cfg.loss_options})
         self.batches = Batches(data, cfg.batch_size, cfg.seed, self.device, dist.shard)
         self.real_points = data.x[:2000] if data.kind == "vector" else None
+        self.table = (data.x[:5000], data.columns) if data.kind == "table" else None
         self.modes = (data.modes, data.mode_sigma) if data.modes is not None else None
-        ctx = StepContext(self.G, self.D, self.opt_g, self.opt_d, self.loss, cfg.latent_dim, self.device,
+        ctx = StepContext(self.G, self.D, self.opt_g, self.opt_d, self.loss, args.latent_dim, self.device,
                           self.precision.autocast, self.scaler, cfg.n_critic,
                           on_generator_step=(lambda: self.ema.update(self.G)) if self.ema else (lambda: None),
                           regularizers=Regularizers(cfg.clip_weights, cfg.gp_lambda, cfg.r1_gamma, cfg.r1_every,
                                                     cfg.dragan_lambda),
                           stabilizers=self.stabilizers, conditional=model.conditional, num_classes=data.num_classes,
-                          shard=dist.shard, generator_ddp=wrap(self.G, dist, self.device),
+                          batches=self.batches, shard=dist.shard, generator_ddp=wrap(self.G, dist, self.device),
                           discriminator_ddp=wrap(self.D, dist, self.device))
         self.step_context = ctx
         self.step_fn = model.make_step(ctx) if model.make_step else AdversarialStep(ctx)
@@ -98,11 +103,11 @@ class Trainer:
             from gantool.train.periodic_eval import PeriodicEval
 
             self.periodic_eval = PeriodicEval(registry(), cfg.eval_metrics, cfg.eval_features, cfg.eval_n, data,
-                                              cfg.seed, cfg.latent_dim, data.num_classes if model.conditional else 0)
+                                              cfg.seed, args.latent_dim, data.num_classes if model.conditional else 0)
         # a fixed latent batch, so successive sample grids show the same "faces" evolving;
         # on mixture data, the PacGAN protocol's 2,500 samples (scatter plot and mode coverage)
-        count = MODE_SAMPLES if self.modes is not None else cfg.sample_count
-        self.fixed_z = torch.randn(count, cfg.latent_dim, generator=torch.Generator().manual_seed(cfg.seed + 1))
+        count = MODE_SAMPLES if self.modes is not None else TABLE_SAMPLES if self.table else cfg.sample_count
+        self.fixed_z = torch.randn(count, args.latent_dim, generator=torch.Generator().manual_seed(cfg.seed + 1))
         # the RNG stream this trainer continues from; fit() installs it, so whatever ran in the
         # process between construction (or loading a checkpoint) and fit() cannot shift it
         self._rng = self._rng_snapshot()
@@ -114,6 +119,14 @@ class Trainer:
         self.received_signal: int | None = None  # SIGINT or SIGTERM that interrupted fit()
         self._speed: dict[str, Any] = {"img_per_s": None, "eta_s": None}
         self._reset_accumulators()
+
+    def _apply_lr_schedule(self) -> None:
+        """Set this step's learning rates. Derived from the step alone (no scheduler state),
+        so a resumed run continues the schedule exactly; the horizon is the run's total."""
+        factor = max(0.0, 1.0 - self.step / self.total)
+        for opt, base in ((self.opt_g, self.cfg.lr), (self.opt_d, self.cfg.lr_discriminator)):
+            for group in opt.param_groups:
+                group["lr"] = base * factor
 
     def _optimizer(self, module: torch.nn.Module, lr: float) -> torch.optim.Optimizer:
         fast = {"fused": True} if self.device.type == "cuda" else {"foreach": True}
@@ -240,6 +253,8 @@ class Trainer:
         path = self.run.samples / f"step-{self.step:07d}.png"
         if self.real_points is not None:
             save_scatter(out, self.real_points, path)
+        elif self.table is not None:
+            save_table_preview(out, *self.table, path)
         else:
             save_grid(to_uint8(out), path)
         if self.modes is not None:  # a metrics line of its own, at the sample's step
@@ -391,6 +406,8 @@ class Trainer:
                 run_start = time.perf_counter()  # time spent paused is not training time
                 if self._stop:
                     break
+            if cfg.lr_decay:
+                self._apply_lr_schedule()
             real, labels = self.batches.next()
             self._accumulate(self.step_fn(self.step, real, labels))
             self.step += 1

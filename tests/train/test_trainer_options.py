@@ -104,3 +104,25 @@ def test_rich_progress_bar_on_a_terminal(tmp_path):
     trainer.fit(run, 12)
     text = out.getvalue()
     assert "before the bar starts" in text and "12/12" in text and "loss_d" in text
+
+
+def test_linear_lr_decay_reaches_zero_and_resumes_on_schedule(tmp_path):
+    seen = []
+
+    class Recording(BCELoss):
+        def d_loss(self, real, fake):
+            seen.append((trainer.opt_g.param_groups[0]["lr"], trainer.opt_d.param_groups[0]["lr"]))
+            return super().d_loss(real, fake)
+
+    trainer, run = make(tmp_path, Recording, lr=1e-3, lr_d=4e-3, lr_decay="linear")
+    trainer.fit(run, 10)
+    assert [g for g, _ in seen] == pytest.approx([1e-3 * (1 - s / 10) for s in range(10)])
+    assert [d for _, d in seen] == pytest.approx([4e-3 * (1 - s / 10) for s in range(10)])
+    # the schedule is a function of the step: a trainer resumed at step 6 continues it
+    state = trainer.state_dict()
+    seen.clear()
+    trainer, run = make(tmp_path, Recording, lr=1e-3, lr_d=4e-3, lr_decay="linear")
+    state["step"] = 6
+    trainer.load_state_dict(state)
+    trainer.fit(run, 10, resumed=True)
+    assert [g for g, _ in seen] == pytest.approx([1e-3 * (1 - s / 10) for s in range(6, 10)])
