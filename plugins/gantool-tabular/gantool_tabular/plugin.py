@@ -15,9 +15,10 @@ def register_models(register):
         prepare=lazy("gantool_tabular.model", "prepare"),
         make_step=lazy("gantool_tabular.step", "make_step"),
         data_kind="table",
-        # the paper's settings: Adam 2e-4, betas (0.5, 0.9), 300 epochs, pac 10; batch 100
-        # (the paper's 500 is larger than the small tables this is demonstrated on)
-        defaults={"data": "sklearn:breast-cancer", "batch_size": 100, "epochs": 300, "latent_dim": 128,
+        # the paper's Adam 2e-4, betas (0.5, 0.9) and pac 10; batch 100 rather than 500 and
+        # 2,000 steps rather than 300 epochs: on the small tables this is demonstrated on, 300
+        # epochs are 300 steps (wine: classifier ratio 0.47), 2,000 steps reach 0.97-1.03
+        defaults={"data": "sklearn:breast-cancer", "batch_size": 100, "steps": 2000, "latent_dim": 128,
                   "optimizer": "adam", "lr": 2e-4, "beta1": 0.5, "beta2": 0.9, "log_every": 50, "sample_every": 400,
                   "checkpoint_every": 0},
     ))
