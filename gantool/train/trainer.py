@@ -41,7 +41,7 @@ class Trainer:
                  reporter: PlainReporter | None = None, dist: Dist = Dist()):
         if data.kind != model.data_kind:
             raise UserError(f"model {model.name!r} trains on {model.data_kind} data but {cfg.data!r} is {data.kind} data")
-        if dist.enabled and model.make_step and not getattr(model, "distributed", False):
+        if dist.enabled and model.make_step and not model.distributed:
             raise UserError(f"model {model.name!r} has its own training step, which does not support --nproc")
         self.cfg = cfg
         self.dist = dist
