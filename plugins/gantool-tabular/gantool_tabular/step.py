@@ -98,11 +98,13 @@ class CTGANStep:
     def __call__(self, step: int, real: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]:
         c, n = self.ctx, real.shape[0]
         noise, cond, _, _, real_rows, cond_real = self._draw(n, real)
+        # encoded once: the encoding draws each value's mode, and the penalty must see the same rows
+        real_in = torch.cat([self.t.encode(real_rows), cond_real], dim=1)
         with c.autocast():
             fake = self.G.activate(self.G.generate(noise, cond))
-            d_real = self.D(torch.cat([self.t.encode(real_rows), cond_real], dim=1))
+            d_real = self.D(real_in)
             d_fake = self.D(torch.cat([fake.detach(), cond], dim=1))
-        gp = self._gradient_penalty(torch.cat([self.t.encode(real_rows), cond_real], 1), torch.cat([fake, cond], 1))
+        gp = self._gradient_penalty(real_in, torch.cat([fake, cond], 1))
         loss_d = d_fake.float().mean() - d_real.float().mean() + GP_LAMBDA * gp
         c.opt_d.zero_grad(set_to_none=True)
         c.scaler.scale(loss_d).backward()

@@ -59,19 +59,18 @@ class Transform:
         # spans of the representation: (start, size, is_alpha); a continuous column is an
         # alpha followed by its mode one-hot, a discrete column its category one-hot
         self.spans: list[tuple[int, int, bool]] = []
-        self.one_hot_spans: list[tuple[int, int]] = []
+        self.starts: list[int] = []  # where each column's part of the representation begins
         self.cond_spans: list[tuple[int, int]] = []  # discrete columns, within the representation
         pos = 0
         for spec in self.specs:
+            self.starts.append(pos)
             if spec["kind"] == CONTINUOUS:
                 k = len(spec["means"])
                 self.spans += [(pos, 1, True), (pos + 1, k, False)]
-                self.one_hot_spans.append((pos + 1, k))
                 pos += 1 + k
             else:
                 m = len(spec["counts"])
                 self.spans.append((pos, m, False))
-                self.one_hot_spans.append((pos, m))
                 self.cond_spans.append((pos, m))
                 pos += m
         self.dim = pos
@@ -99,7 +98,7 @@ class Transform:
         (per one-hot span start); ops that export to ONNX."""
         out = []
         for j, spec in enumerate(self.specs):
-            start = self._start(j)
+            start = self.starts[j]
             if spec["kind"] == CONTINUOUS:
                 k = choices[start + 1]
                 mu = alphas[start].new_tensor(spec["means"])[k]
@@ -108,12 +107,6 @@ class Transform:
             else:
                 out.append(choices[start].to(torch.float32))
         return torch.stack(out, dim=1)
-
-    def _start(self, column: int) -> int:
-        pos = 0
-        for spec in self.specs[:column]:
-            pos += 1 + len(spec["means"]) if spec["kind"] == CONTINUOUS else len(spec["counts"])
-        return pos
 
 
 def normal_cdf(z: torch.Tensor) -> torch.Tensor:
