@@ -57,6 +57,24 @@ class PluginInfo:
         }
 
 
+# the factories each kind of spec must provide, and the optional ones that must be callable when set
+_FACTORIES = {"model": ("build",), "loss": ("factory",), "dataset": ("load",), "feature extractor": ("factory",)}
+_OPTIONAL = ("make_step", "prepare", "make_preview", "translators")
+
+
+def _check_callables(kind: str, spec: Any) -> None:
+    for attr in _FACTORIES.get(kind, ()):
+        if not callable(getattr(spec, attr, None)):
+            raise ValueError(f"{kind} {spec.name!r} is incomplete: {attr} is not callable")
+    for attr in _OPTIONAL:
+        value = getattr(spec, attr, None)
+        if value is not None and not callable(value):
+            raise ValueError(f"{kind} {spec.name!r}: {attr} must be callable or None")
+    for flag in getattr(spec, "flags", ()):
+        if not (flag.flag.startswith("--") and flag.key):
+            raise ValueError(f"{kind} {spec.name!r}: flag {flag.flag!r} must start with -- and name a config key")
+
+
 class Registry:
     """Every registered spec by kind and name, plus which plugin registered it."""
 
@@ -72,6 +90,7 @@ class Registry:
         check_name(spec.name)
         if not spec.summary:
             raise ValueError(f"{kind} {spec.name!r} is incomplete: missing summary")
+        _check_callables(kind, spec)
         previous = self.owner.get((kind, spec.name))
         if previous is not None:
             raise ValueError(

@@ -45,6 +45,18 @@ class GanModules:
 
 
 @dataclass(frozen=True)
+class ModelFlag:
+    """A flag a model adds to `gantool train MODEL`, stored under a config key: CycleGAN's
+    `ModelFlag("--data-a", "data.a", "images of domain A")` makes `--data-a X` mean
+    `--set data.a=X`. Values stay strings (a path, a dataset name)."""
+
+    flag: str
+    key: str
+    help: str = ""
+    metavar: str = "VALUE"
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """An architecture. `build(ModelArgs) -> GanModules`.
 
@@ -68,6 +80,15 @@ class ModelSpec:
     # tabular model fits its column transforms here). What it puts in `args.options` is
     # saved in checkpoints, so export rebuilds the same network without the data.
     prepare: Callable[..., Any] | None = None
+    flags: tuple[ModelFlag, ...] = ()  # extra `gantool train MODEL --flag VALUE` options
+    # `make_preview(data: DataArrays, seed: int) -> preview`: the model draws its own sample
+    # grids; `preview(generator, device) -> (uint8 [N, H, W, C], columns)`. For models whose
+    # samples are not G(z) (an image-to-image model shows inputs beside their translations).
+    make_preview: Callable[..., Any] | None = None
+    # image-to-image models: `translators(generator) -> {direction: module}`, each module
+    # mapping `image` [N, C, H, W] in [-1, 1] to an image of the same shape; export writes
+    # one ONNX file per direction, with input `image` instead of `z`
+    translators: Callable[..., Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import pytest
 
 from gantool import hookimpl, plugins
 from gantool.errors import UserError
-from gantool.specs import DatasetSpec, ModelSpec
+from gantool.specs import DatasetSpec, ModelFlag, ModelSpec
 from tests.conftest import gantool
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -101,6 +101,24 @@ def test_incomplete_spec_is_rejected():
 
     info = _register_extra(Incomplete(), "incomplete")
     assert info.status == "failed" and "incomplete" in info.error and "summary" in info.error
+
+
+@pytest.mark.parametrize("spec, says", [
+    (ModelSpec(name="nobuild", summary="s", build=None), "model 'nobuild' is incomplete: build is not callable"),
+    (ModelSpec(name="badstep", summary="s", build=lambda a: None, make_step="step"), "make_step must be callable"),
+    (ModelSpec(name="badflag", summary="s", build=lambda a: None, flags=(ModelFlag("data-a", "data.a"),)),
+     "flag 'data-a' must start with --"),
+])
+def test_spec_without_working_factories_is_rejected(spec, says):
+    class Incomplete:
+        @hookimpl
+        def register_models(self, register):
+            register(spec)
+
+    info = _register_extra(Incomplete(), "incomplete")
+    assert info.status == "failed" and says in info.error
+    with pytest.raises(UserError, match=f"incomplete .*{says[:20]}"):  # and `train` names the plugin
+        plugins.registry().get("model", spec.name)
 
 
 def test_installed_plugins_are_found_and_isolated(with_plugins):

@@ -26,7 +26,8 @@ def register(app: typer.Typer) -> None:
 
         The file has a dynamic batch axis, input `z` [batch, latent_dim] (plus `labels` for
         conditional models) and output `images` [batch, C, H, W] in [-1, 1], and carries its
-        model description in metadata_props. The export fails, writing nothing, when ONNX
+        model description in metadata_props. Image-to-image models (cyclegan) export one file
+        per direction (generator-a2b.onnx, generator-b2a.onnx) with input `image`. The export fails, writing nothing, when ONNX
         Runtime and PyTorch disagree beyond tolerance.
         """
         from rich.console import Console
@@ -42,12 +43,23 @@ def register(app: typer.Typer) -> None:
             base = gen.run_dir if gen.run_dir is not None else source.parent
             name = "generator" + ("-uint8" if uint8 else "") + ("-fp16" if fp16 else "") + ".onnx"
             output = base / name
-        report = export_onnx(gen, output, uint8=uint8, fp16=fp16, opset=opset, force=force)
+        parts = gen.translators()  # an image-to-image model: one file per direction
+        targets = [(part, output if part.direction is None else
+                    output.with_name(f"{output.stem}-{part.direction}{output.suffix or '.onnx'}")) for part in parts]
+        for _, path in targets:  # refuse before writing anything, not halfway through
+            if path.exists() and not force:
+                raise UserError(f"{path} exists; pass --force to replace it or -o to write elsewhere")
         console = Console(highlight=False, soft_wrap=True)
-        console.print(f"exported {gen.cfg.model} ({report.metadata['weights']} weights, step {gen.step}) to "
-                      f"{report.path} ({report.size_bytes / 1e6:.1f} MB)")
-        console.print(f"verified: onnx checker passed; ONNX Runtime vs PyTorch max difference "
-                      f"{report.max_diff:.2e} (tolerance {report.tolerance:g})")
+        for part, path in targets:
+            report = export_onnx(part, path, uint8=uint8, fp16=fp16, opset=opset, force=force)
+            what = gen.cfg.model + (f" {part.direction}" if part.direction else "")
+            console.print(f"exported {what} ({report.metadata['weights']} weights, step {gen.step}) to "
+                          f"{report.path} ({report.size_bytes / 1e6:.1f} MB)")
+            console.print(f"verified: onnx checker passed; ONNX Runtime vs PyTorch max difference "
+                          f"{report.max_diff:.2e} (tolerance {report.tolerance:g})")
+        if parts[0].direction is not None:
+            console.print("input: image [batch, C, H, W] in [-1, 1]; output: the translated images")
+            return
         console.print("next:")
         if gen.is_image:
             console.print(f"  gantool sample {report.path} -n 64 -o samples.png")

@@ -18,7 +18,8 @@ def register(app: typer.Typer) -> None:
 
         from gantool.plugins import get_plugins
 
-        infos = list(get_plugins().registry.plugins.values())
+        reg = get_plugins().registry
+        infos = list(reg.plugins.values())
         if as_json:
             typer.echo(json.dumps([i.to_json() for i in infos], indent=2))
             return
@@ -28,4 +29,8 @@ def register(app: typer.Typer) -> None:
             status = "[green]loaded[/]" if info.status == "loaded" else f"[red]failed[/]: {info.error}"
             name = f"{info.name} (built-in)" if info.builtin else info.name
             table.add_row(name, info.version, registers or "-", status)
-        Console().print(table)
+        console = Console()
+        console.print(table)
+        for name in reg.names("model"):  # flags models add to `gantool train`
+            for flag in reg.get("model", name).flags:
+                console.print(f"gantool train {name} {flag.flag} {flag.metavar}: {flag.help}", highlight=False)

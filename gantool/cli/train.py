@@ -9,8 +9,11 @@ from typing import Optional
 import typer
 
 def register(app: typer.Typer) -> None:
-    @app.command("train")
+    # models may add flags of their own (cyclegan: --data-a, --data-b): Typer passes the words it
+    # does not know through, and the model's spec decides (gantool/cli/model_flags.py)
+    @app.command("train", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
     def train(
+        ctx: typer.Context,
         model: Optional[str] = typer.Argument(None, metavar="MODEL", help="Model to train (see `gantool plugins`), e.g. dcgan, gan, toy."),
         data: Optional[str] = typer.Option(None, "--data", metavar="NAME[:ARG]", help="Dataset: mnist, mnist:test, folder:PATH, npz:PATH, ring, grid."),
         epochs: Optional[int] = typer.Option(None, "--epochs", help="Passes over the data (ignored when --steps is set)."),
@@ -58,7 +61,10 @@ def register(app: typer.Typer) -> None:
         Ctrl-C (or SIGTERM) finishes the current step, saves a checkpoint and marks the
         run interrupted; `gantool train --resume RUN_DIR` continues it exactly.
         `--nproc N` trains with N data-parallel processes (see docs/distributed.md).
+        Models can add flags of their own (cyclegan: --data-a DIR --data-b DIR; ctgan:
+        --discrete COLS); `gantool plugins` lists them.
         """
+        from gantool.cli import model_flags
         from gantool.config import parse_sets
         from gantool.errors import UserError
         from gantool.plugins import registry
@@ -90,6 +96,7 @@ def register(app: typer.Typer) -> None:
         if resume is not None:
             allowed = {"epochs", "steps", "device"}
             extra = sorted(set(flags) - allowed) + (["--config"] if config else []) + (["--set"] if set_ else [])
+            extra += list(ctx.args)
             if extra or model:
                 what = ", ".join(extra + ([f"model {model}"] if model else []))
                 raise UserError(f"--resume continues a run as it was configured; only --steps, --epochs and --device may change (got {what})")
@@ -97,7 +104,9 @@ def register(app: typer.Typer) -> None:
         else:
             if not model:
                 raise UserError("name a model to train, e.g. `gantool train dcgan` (`gantool plugins` lists them)")
-            trainer, run, total, resumed = session.new_run(registry(), model, config, flags, parse_sets(set_), reporter, dist)
+            # the model's own flags sit with the command line's; an explicit --set still wins
+            sets = {**model_flags.parse(registry().get("model", model), ctx.args), **parse_sets(set_)}
+            trainer, run, total, resumed = session.new_run(registry(), model, config, flags, sets, reporter, dist)
         if tui:
             from gantool.tui.live import train_with_dashboard
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,10 +26,21 @@ class TrainedGenerator:
     step: int
     weights: str  # ema | raw
     run_dir: Path | None
+    direction: str | None = None  # image-to-image: which translator `module` is (e.g. "a2b")
 
     @property
     def is_image(self) -> bool:
         return self.spec.data_kind == "image"
+
+    def translators(self) -> list["TrainedGenerator"]:
+        """One TrainedGenerator per direction of an image-to-image model (its spec's
+        `translators`), each exported on its own with input `image`; [self] otherwise."""
+        if self.spec.translators is None:
+            return [self]
+        parts = self.spec.translators(self.module)
+        if not parts:
+            raise UserError(f"model {self.cfg.model!r} names no translators to export")
+        return [dataclasses.replace(self, module=module, direction=name) for name, module in parts.items()]
 
     @property
     def num_classes(self) -> int:

@@ -66,10 +66,22 @@ def fixed_inputs(latent_dim: int, num_classes: int, batch: int = VERIFY_BATCH) -
     return inputs
 
 
+def example_inputs(gen: TrainedGenerator, batch: int = VERIFY_BATCH) -> dict[str, np.ndarray]:
+    """The fixed inputs an export is traced and verified with: latents (and labels), or
+    images in [-1, 1] for an image-to-image translator."""
+    if gen.direction is None:
+        return fixed_inputs(gen.args.latent_dim, gen.num_classes, batch)
+    a = gen.args
+    shape = (batch, a.channels, a.image_size, a.image_size)
+    return {meta.INPUT_IMAGE: np.random.default_rng(0).uniform(-1, 1, shape).astype(np.float32)}
+
+
 def metadata(gen: TrainedGenerator, uint8: bool, fp16: bool) -> dict[str, str]:
     a = gen.args
     shape = f"{a.channels},{a.image_size},{a.image_size}" if gen.is_image else str(a.data_dim)
     table = {}
+    if gen.direction is not None:  # a translator: no latents; the domains it maps between
+        table = {meta.DIRECTION: gen.direction, meta.DATA_OPTIONS: json.dumps(gen.cfg.data_options, sort_keys=True)}
     if gen.spec.data_kind == "table":  # the column description, so samples read back as the table
         from gantool import tables
 
@@ -77,7 +89,7 @@ def metadata(gen: TrainedGenerator, uint8: bool, fp16: bool) -> dict[str, str]:
                  meta.DATA_OPTIONS: json.dumps(gen.cfg.data_options, sort_keys=True)}
     return {
         meta.GANTOOL_VERSION: __version__, meta.MODEL: gen.cfg.model, meta.LOSS: gen.cfg.loss,
-        meta.KIND: gen.spec.data_kind, meta.LATENT_DIM: str(a.latent_dim), meta.NUM_CLASSES: str(gen.num_classes),
+        meta.KIND: gen.spec.data_kind, meta.LATENT_DIM: str(a.latent_dim if gen.direction is None else 0), meta.NUM_CLASSES: str(gen.num_classes),
         meta.IMAGE_SHAPE: shape, meta.VALUE_RANGE: "0,255" if uint8 else ("-1,1" if gen.spec.data_kind != "table" else "data"),
         meta.OUTPUT_LAYOUT: "NHWC" if uint8 else ("NCHW" if gen.is_image else "ND"),
         meta.DATASET: gen.cfg.data, meta.TRAINING_STEP: str(gen.step), meta.CONFIG_HASH: gen.cfg.hash(),
@@ -110,14 +122,14 @@ def _write_onnx(gen: TrainedGenerator, path: Path, uint8: bool, fp16: bool, opse
 
     module = copy.deepcopy(gen.module) if fp16 else gen.module  # .half() must not touch the fp32 reference
     wrapper = ExportWrapper(module, gen.spec.conditional, uint8=uint8, fp16=fp16).eval()
-    example = {k: torch.from_numpy(v) for k, v in fixed_inputs(gen.args.latent_dim, gen.num_classes, 2).items()}
+    example = {k: torch.from_numpy(v) for k, v in example_inputs(gen, 2).items()}
     batch = torch.export.Dim("batch")
     output = meta.OUTPUT_IMAGES if gen.is_image else meta.OUTPUT_SAMPLES
     try:
         with quiet_exporter():
             program = torch.onnx.export(
                 wrapper, tuple(example.values()), input_names=list(example), output_names=[output],
-                dynamic_shapes={name: {0: batch} for name in example}, opset_version=opset, dynamo=True,
+                dynamic_shapes=tuple({0: batch} for _ in example), opset_version=opset, dynamo=True,
                 verbose=False,
             )
             model = program.model_proto
@@ -135,7 +147,7 @@ def verify(gen: TrainedGenerator, path: Path, uint8: bool, fp16: bool) -> float:
     import onnxruntime as ort
 
     onnx.checker.check_model(str(path), full_check=True)
-    inputs = fixed_inputs(gen.args.latent_dim, gen.num_classes)
+    inputs = example_inputs(gen)
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     got = session.run(None, inputs)[0]
     want = _torch_reference(gen, inputs, uint8)

@@ -87,6 +87,8 @@ class Trainer:
         self.real_points = data.x[:2000] if data.kind == "vector" else None
         self.table = (data.x[:5000], data.columns) if data.kind == "table" else None
         self.modes = (data.modes, data.mode_sigma) if data.modes is not None else None
+        # a model whose samples are not G(z) draws its own grids (e.g. inputs beside translations)
+        self.preview = model.make_preview(data, cfg.seed) if model.make_preview else None
         ctx = StepContext(self.G, self.D, self.opt_g, self.opt_d, self.loss, args.latent_dim, self.device,
                           self.precision.autocast, self.scaler, cfg.n_critic,
                           on_generator_step=(lambda: self.ema.update(self.G)) if self.ema else (lambda: None),
@@ -241,8 +243,15 @@ class Trainer:
         if not self.dist.is_main:  # every process holds the same weights; one draws
             return ""
         g = self.ema.model if self.ema else self.G
+        path = self.run.samples / f"step-{self.step:07d}.png"
         was_training = g.training
         g.eval()
+        if self.preview is not None:
+            images, columns = self.preview(g, self.device)
+            g.train(was_training)
+            save_grid(images, path, columns)
+            self.run.event("sample", self.step, path=str(path.relative_to(self.run.path)))
+            return str(path)
         z = self.fixed_z.to(self.device)
         if self.conditional:  # the fixed batch cycles through the classes
             labels = torch.arange(len(z), device=self.device) % max(1, self.model_args.num_classes)
@@ -250,7 +259,6 @@ class Trainer:
         else:
             out = g(z).float().cpu().numpy()
         g.train(was_training)
-        path = self.run.samples / f"step-{self.step:07d}.png"
         if self.real_points is not None:
             save_scatter(out, self.real_points, path)
         elif self.table is not None:

@@ -5,7 +5,7 @@ category indices, and `columns` describing each (gantool.tables). Splits: `train
 fixed 80 % of the rows (permutation seed 0), `test` the other 20 %, `all` every row; a
 model trains on `train`, `gantool eval` tests the classifier score on `test`.
 
-Which CSV columns are discrete: those named in `--set data.discrete=COL,...` when given
+Which CSV columns are discrete: those named in `--discrete COL,...` when given
 (then every other column must be numeric), otherwise the columns holding text.
 """
 
@@ -70,7 +70,7 @@ def read_csv(path: Path, discrete: list[str] | None) -> tuple[np.ndarray, list[d
             raise UserError(f"{PLUGIN}: {path} line {i} has {len(row)} cells, the header {len(header)}")
     unknown = sorted(set(discrete or []) - set(header))
     if unknown:
-        raise UserError(f"{PLUGIN}: data.discrete names {', '.join(unknown)}, not columns of {path} ({', '.join(header)})")
+        raise UserError(f"{PLUGIN}: --discrete names {', '.join(unknown)}, not columns of {path} ({', '.join(header)})")
     columns, values = [], []
     for j, name in enumerate(header):
         cells = [row[j].strip() for row in body]
@@ -89,7 +89,7 @@ def read_csv(path: Path, discrete: list[str] | None) -> tuple[np.ndarray, list[d
             bad = next((i for i, v in enumerate(numbers) if v is None or not np.isfinite(v)), None)
             if bad is not None:
                 raise UserError(f"{PLUGIN}: column {name!r} of {path} is continuous but line {bad + 2} holds "
-                                f"{cells[bad]!r}; list it in --set data.discrete=... or fix the value")
+                                f"{cells[bad]!r}; list it in --discrete COL,... or fix the value")
             columns.append({"name": name, "kind": CONTINUOUS})
             values.append(numbers)
     return np.asarray(values, dtype=np.float64).T.astype(np.float32), check_columns(columns)

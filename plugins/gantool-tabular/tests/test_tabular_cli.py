@@ -62,8 +62,8 @@ def test_errors_name_the_plugin(tmp_path):
     out = gantool("train", "ctgan", "--data", f"csv:{bad}", "--steps", "2", cwd=tmp_path)
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert out.stderr.strip() == f"error: gantool-tabular: column 'b' of {bad} has missing values (lines 7); fill or drop them"
-    unknown = gantool("train", "ctgan", "--data", f"csv:{bad}", "--set", "data.discrete=c", cwd=tmp_path)
-    assert unknown.returncode == 2 and "gantool-tabular: data.discrete names c, not columns" in unknown.stderr
+    unknown = gantool("train", "ctgan", "--data", f"csv:{bad}", "--discrete", "c", cwd=tmp_path)
+    assert unknown.returncode == 2 and "gantool-tabular: --discrete names c, not columns" in unknown.stderr
     odd = gantool("train", "ctgan", "--steps", "2", "--batch-size", "25", cwd=tmp_path)
     assert odd.returncode == 2 and "must be a multiple of model.pac 10" in odd.stderr
 

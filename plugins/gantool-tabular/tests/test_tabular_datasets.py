@@ -49,7 +49,7 @@ def test_sklearn_tables():
     ("a,b\n" + "1,2\n" * 5 + "3,\n" + "1,2\n" * 5, {}, "column 'b' of .* has missing values \\(lines 7\\)"),
     ("a,b\n" + "1,2\n" * 5 + "x,2\n" + "1,2\n" * 5, {"discrete": "b"}, "column 'a' .* is continuous but line 7 holds 'x'"),
     ("a,b\n1,2\n", {}, ".* has 1 data row\\(s\\); a GAN needs a table of at least 10"),
-    ("a,b\n" + "1,2\n" * 12, {"discrete": "c"}, "data.discrete names c, not columns"),
+    ("a,b\n" + "1,2\n" * 12, {"discrete": "c"}, "--discrete names c, not columns"),
     ("", {}, ".* is empty"),
 ])
 def test_bad_tables_are_one_clear_error(tmp_path, text, options, message):
