@@ -9,6 +9,22 @@ from gantool.errors import UserError
 from gantool.specs import ModelSpec
 
 
+def find_model(model: str | None, words: list[str]) -> tuple[str | None, list[str]]:
+    """Typer binds MODEL to the first word it does not know as an option, so in
+    `gantool train --data-a A cyclegan` it sees MODEL = "--data-a". Put the words back in
+    order and take the first one that is neither a flag nor a flag's value."""
+    if model is None or not model.startswith("-"):
+        return model, words
+    ordered = [model, *words]
+    i = 0
+    while i < len(ordered):
+        word = ordered[i]
+        if not word.startswith("-"):
+            return word, ordered[:i] + ordered[i + 1 :]
+        i += 1 if "=" in word else 2
+    return None, ordered
+
+
 def describe(spec: ModelSpec) -> str:
     return ", ".join(f.flag for f in spec.flags) or "none"
 

@@ -82,6 +82,7 @@ def register(app: typer.Typer) -> None:
         if dist.enabled and tui:
             raise UserError("--tui does not combine with torchrun workers; watch the run with `gantool monitor` instead")
 
+        model, extra_words = model_flags.find_model(model, list(ctx.args))
         flags = {k: v for k, v in {
             "data": data, "epochs": epochs, "steps": steps, "batch_size": batch_size, "lr": lr, "loss": loss,
             "device": device, "precision": precision, "seed": seed, "n_critic": n_critic, "ema": ema,
@@ -96,7 +97,7 @@ def register(app: typer.Typer) -> None:
         if resume is not None:
             allowed = {"epochs", "steps", "device"}
             extra = sorted(set(flags) - allowed) + (["--config"] if config else []) + (["--set"] if set_ else [])
-            extra += list(ctx.args)
+            extra += extra_words
             if extra or model:
                 what = ", ".join(extra + ([f"model {model}"] if model else []))
                 raise UserError(f"--resume continues a run as it was configured; only --steps, --epochs and --device may change (got {what})")
@@ -105,7 +106,7 @@ def register(app: typer.Typer) -> None:
             if not model:
                 raise UserError("name a model to train, e.g. `gantool train dcgan` (`gantool plugins` lists them)")
             # the model's own flags sit with the command line's; an explicit --set still wins
-            sets = {**model_flags.parse(registry().get("model", model), ctx.args), **parse_sets(set_)}
+            sets = {**model_flags.parse(registry().get("model", model), extra_words), **parse_sets(set_)}
             trainer, run, total, resumed = session.new_run(registry(), model, config, flags, sets, reporter, dist)
         if tui:
             from gantool.tui.live import train_with_dashboard

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gantool.cli.model_flags import parse
+from gantool.cli.model_flags import find_model, parse
 from gantool.errors import UserError
 from gantool.specs import ModelFlag, ModelSpec
 
@@ -28,3 +28,11 @@ def test_bad_words_are_one_line_errors(words, says):
     with pytest.raises(UserError) as err:
         parse(SPEC, words)
     assert str(err.value) == says
+
+
+def test_flags_before_the_model_name():
+    # Typer bound MODEL to the first unknown word, "--data-a"
+    assert find_model("--data-a", ["A", "two", "--width", "3"]) == ("two", ["--data-a", "A", "--width", "3"])
+    assert find_model("--data-a=A", ["two"]) == ("two", ["--data-a=A"])
+    assert find_model("two", ["--data-a", "A"]) == ("two", ["--data-a", "A"])
+    assert find_model("--data-a", ["A"]) == (None, ["--data-a", "A"])  # no model named: train says so

@@ -103,7 +103,9 @@ def test_domain_errors_name_the_plugin(tmp_path, domains, case, message):
     args = {"empty": ["--data-a", str(empty), "--data-b", str(domains[1])], "one": ["--data-a", str(domains[0])],
             "missing": ["--data-a", str(domains[0]), "--data-b", "nowhere"],
             "vector": ["--data-a", str(domains[0]), "--data-b", "ring"]}[case]
-    out = gantool("train", "cyclegan", *args, "--steps", "1", cwd=tmp_path)
+    # flags may come before the model name too
+    words = [*args, "cyclegan"] if case == "missing" else ["cyclegan", *args]
+    out = gantool("train", *words, "--steps", "1", cwd=tmp_path)
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert out.stderr.strip().startswith(message.format(empty=empty))
     assert not (tmp_path / "runs").exists()  # a bad input leaves no run folder behind
