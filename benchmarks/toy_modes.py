@@ -27,6 +27,8 @@ RECIPES: dict[str, dict] = {
     "pack4": {"pack": 4},
     "wgan-gp": {"loss": "wgan-gp"},
     "lsgan": {"loss": "lsgan"},
+    "r1": {"loss": "r1"},
+    "dragan": {"loss": "dragan"},
 }
 DATASETS = ("ring", "grid")
 

@@ -22,6 +22,8 @@ OPTION_TABLES = ("model_options", "loss_options", "data_options")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 OPTIMIZERS = ("adam", "rmsprop")
 LR_DECAYS = ("", "linear")
+CHANNELS_LAST = ("auto", "on", "off")  # as gantool/train/fast_path.py, which imports torch
+COMPILE_MODES = ("", "default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
 
 
 @dataclass
@@ -49,6 +51,11 @@ class RunConfig:
     ema: bool = False
     ema_decay: float = 0.999
     sync_bn: bool = False  # with --nproc: BatchNorm statistics over the global batch
+    # the fast path (gantool/train/fast_path.py)
+    channels_last: str = "auto"  # auto (image models on CUDA), on, off
+    compile: bool = False  # torch.compile G and D
+    compile_mode: str = ""  # torch.compile mode, e.g. reduce-overhead (CUDA graphs), max-autotune
+    compile_backend: str = "inductor"
     label_smoothing: float = 0.0
     # regularizers of D, usable with any loss (0 disables); loss presets set them
     clip_weights: float = 0.0  # WGAN: clamp D's weights to [-c, c] after each D step
@@ -161,6 +168,8 @@ def validate(cfg: RunConfig) -> RunConfig:
         (0.0 <= cfg.label_smoothing < 0.5, "label_smoothing must be in [0, 0.5)"),
         (0.0 < cfg.ema_decay < 1.0, "ema_decay must be in (0, 1)"),
         (cfg.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}"),
+        (cfg.channels_last in CHANNELS_LAST, f"channels_last must be one of {', '.join(CHANNELS_LAST)}"),
+        (cfg.compile_mode in COMPILE_MODES, f"compile_mode must be one of {', '.join(m or repr(m) for m in COMPILE_MODES)}"),
         (cfg.latent_dim > 0 and cfg.image_size > 0, "latent_dim and image_size must be positive"),
         (cfg.channels in (1, 3), "channels must be 1 or 3"),
         (cfg.log_every > 0, "log_every must be positive"),

@@ -58,7 +58,7 @@ def register(app: typer.Typer) -> None:
             console.print(f"verified: onnx checker passed; ONNX Runtime vs PyTorch max difference "
                           f"{report.max_diff:.2e} (tolerance {report.tolerance:g})")
         if parts[0].direction is not None:
-            console.print("input: image [batch, C, H, W] in [-1, 1]; output: the translated images")
+            console.print("input: image [batch, C, H, W] in [-1, 1]; output: the translated images", markup=False)
             return
         console.print("next:")
         if gen.is_image:

@@ -35,6 +35,8 @@ def register(app: typer.Typer) -> None:
         minibatch_std: Optional[bool] = typer.Option(None, "--minibatch-std/--no-minibatch-std", help="Show D the batch's standard deviation.", rich_help_panel="Stabilizers"),
         grad_clip: Optional[float] = typer.Option(None, "--grad-clip", metavar="NORM", help="Clip each network's gradient norm (logged as grad_norm_g/d).", rich_help_panel="Stabilizers"),
         historical_averaging: Optional[float] = typer.Option(None, "--historical-averaging", metavar="LAMBDA", help="Pull weights towards their running mean.", rich_help_panel="Stabilizers"),
+        compile_: Optional[bool] = typer.Option(None, "--compile/--no-compile", help="torch.compile G and D (--set compile_mode=reduce-overhead for CUDA graphs).", rich_help_panel="Speed"),
+        channels_last: Optional[str] = typer.Option(None, "--channels-last", metavar="auto|on|off", help="NHWC memory format for image models (auto: on CUDA).", rich_help_panel="Speed"),
         log_every: Optional[int] = typer.Option(None, "--log-every", help="Steps between metric lines."),
         sample_every: Optional[int] = typer.Option(None, "--sample-every", help="Steps between sample grids (0: end only)."),
         checkpoint_every: Optional[int] = typer.Option(None, "--checkpoint-every", help="Steps between kept checkpoints."),
@@ -91,7 +93,7 @@ def register(app: typer.Typer) -> None:
             "lr_d": lr_d, "instance_noise": instance_noise, "diffaugment": diffaugment, "pack": pack,
             "minibatch_std": minibatch_std, "grad_clip": grad_clip, "historical_averaging": historical_averaging,
             "eval_every": eval_every, "eval_metrics": eval_metrics, "eval_features": eval_features, "eval_n": eval_n,
-            "sync_bn": sync_bn, "lr_decay": lr_decay,
+            "sync_bn": sync_bn, "lr_decay": lr_decay, "compile": compile_, "channels_last": channels_last,
         }.items() if v is not None}
         reporter = default_reporter() if not tui and dist.is_main else quiet_reporter()
         if resume is not None:

@@ -27,7 +27,8 @@ class Batches:
     """`batch_size` is the global batch; with a `Shard` each process gathers only its share
     of it (every process shuffles alike, so the shares never overlap)."""
 
-    def __init__(self, data: DataArrays, batch_size: int, seed: int, device: torch.device, shard: Shard = SINGLE):
+    def __init__(self, data: DataArrays, batch_size: int, seed: int, device: torch.device, shard: Shard = SINGLE,
+                 channels_last: bool = False):
         self.n = len(data.x)
         if self.n < batch_size:
             raise UserError(f"the dataset has {self.n} samples, fewer than --batch-size {batch_size}")
@@ -38,6 +39,7 @@ class Batches:
         x = torch.from_numpy(data.x)
         self.x = x.to(device) if self.home == device else (x.pin_memory() if device.type == "cuda" else x)
         self.is_image = data.x.dtype.name == "uint8"
+        self.memory_format = torch.channels_last if channels_last and self.is_image else torch.contiguous_format
         self.labels = torch.from_numpy(data.labels).to(self.home) if data.labels is not None else None
         if batch_size % shard.world:
             raise UserError(f"--batch-size {batch_size} must be divisible by the {shard.world} processes")
@@ -60,7 +62,7 @@ class Batches:
         x = self.x[idx].to(self.device, non_blocking=True)
         labels = self.labels[idx].to(self.device, non_blocking=True) if self.labels is not None else None
         if self.is_image:  # uint8 [0, 255] -> float [-1, 1]
-            x = x.float().div_(127.5).sub_(1.0)
+            x = x.to(dtype=torch.float32, memory_format=self.memory_format).div_(127.5).sub_(1.0)
         return x, labels
 
     def state_dict(self) -> dict[str, Any]:

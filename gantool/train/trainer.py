@@ -27,6 +27,7 @@ from gantool.train.control import ControlFile
 from gantool.train.device import pick_device, pick_precision
 from gantool.train.distributed import ControlSync, Dist, wrap
 from gantool.train.ema import EMA
+from gantool.train import fast_path
 from gantool.train.report import PlainReporter
 from gantool.train.rundir import CONTROL, RunDir
 from gantool.train.stabilizers import Stabilizers, WithMinibatchStd, discriminator_args
@@ -78,12 +79,19 @@ class Trainer:
             modules = GanModules(sync(modules.generator), sync(modules.discriminator))
         self.G = modules.generator.to(self.device)
         self.D = modules.discriminator.to(self.device)
+        fast_path.configure_backends(self.device)
+        self.channels_last = fast_path.use_channels_last(cfg.channels_last, self.device, model.data_kind)
+        if self.channels_last:
+            fast_path.to_channels_last(self.G, self.D)
         self.opt_g = self._optimizer(self.G, cfg.lr)
         self.opt_d = self._optimizer(self.D, cfg.lr_discriminator)
         self.ema = EMA(self.G, cfg.ema_decay) if cfg.ema else None
+        if cfg.compile:  # after the EMA copy, which stays an eager module
+            fast_path.compile_modules(self.G, self.D, mode=cfg.compile_mode, backend=cfg.compile_backend)
         self.scaler = self.precision.scaler()
         self.loss = loss.factory({"label_smoothing": cfg.label_smoothing, **cfg.loss_options})
-        self.batches = Batches(data, cfg.batch_size, cfg.seed, self.device, dist.shard)
+        self.batches = Batches(data, cfg.batch_size, cfg.seed, self.device, dist.shard,
+                               channels_last=self.channels_last)
         self.real_points = data.x[:2000] if data.kind == "vector" else None
         self.table = (data.x[:5000], data.columns) if data.kind == "table" else None
         self.modes = (data.modes, data.mode_sigma) if data.modes is not None else None
@@ -237,11 +245,14 @@ class Trainer:
         self.reporter.tick(record)
         self._reset_accumulators()
 
-    @torch.no_grad()
     def sample(self) -> str:
         """Write samples/step-NNNNNNN.png from the fixed latents (EMA weights when enabled)."""
         if not self.dist.is_main:  # every process holds the same weights; one draws
             return ""
+        with torch.no_grad(), fast_path.eager(self.cfg.compile):  # another batch size: no second graph
+            return self._sample()
+
+    def _sample(self) -> str:
         g = self.ema.model if self.ema else self.G
         path = self.run.samples / f"step-{self.step:07d}.png"
         was_training = g.training
@@ -276,7 +287,8 @@ class Trainer:
         """Score the sampling generator (EMA when kept) and log it as a metrics line and event."""
         if not self.dist.is_main:
             return {}
-        values = self.periodic_eval(self.ema.model if self.ema else self.G, self.device)
+        with fast_path.eager(self.cfg.compile):
+            values = self.periodic_eval(self.ema.model if self.ema else self.G, self.device)
         self.run.metrics({"step": self.step, "epoch": self.epoch, "time": round(time.time(), 3), **values})
         self.run.event("eval", self.step, **values)
         return values

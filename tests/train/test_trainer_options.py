@@ -54,10 +54,59 @@ def test_ema_tracks_the_generator(tmp_path):
         assert (e - g).abs().max() < 0.5  # decay 0.5 follows closely
 
 
-def test_generator_is_frozen_only_for_d_and_d_for_g(tmp_path):
-    trainer, run = make(tmp_path)
+def test_each_phase_computes_the_gradients_of_its_own_network_only(tmp_path):
+    """D's weights get gradients in the D phase only, G's in the G phase only; D's
+    requires_grad is back on after the G phase."""
+    trainer, run = make(tmp_path, n_critic=2)
+    calls = {"g": 0, "d": 0}
+    for name, net in (("g", trainer.G), ("d", trainer.D)):
+        for p in net.parameters():
+            p.register_hook(lambda grad, name=name: calls.__setitem__(name, calls[name] + 1))
     trainer.fit(run, 4)
-    assert all(p.requires_grad for p in trainer.D.parameters())  # restored after the G phase
+    n_g, n_d = len(list(trainer.G.parameters())), len(list(trainer.D.parameters()))
+    assert calls == {"g": 2 * n_g, "d": 4 * n_d}  # G due on 2 of 4 steps
+    assert all(p.requires_grad for p in [*trainer.D.parameters(), *trainer.G.parameters()])
+
+
+def test_compiled_training_stops_compiling_after_the_first_generator_step(tmp_path):
+    """torch.compile of G and D through a backend that counts the graphs it is handed (and
+    runs them as they are, fast enough for CI): G once, D once per phase (its weights, then
+    its inputs, want gradients); after that, error_on_recompile holds through further
+    steps, and the sample grids, at another batch size, run eagerly instead of compiling."""
+    import torch._dynamo
+
+    graphs = []
+
+    def counting(gm, example_inputs):
+        graphs.append(gm)
+        return gm.forward
+
+    torch._dynamo.reset()
+    torch._dynamo.register_backend(counting, name="gantool_test_counting")
+    trainer, run = make(tmp_path, compile=True, compile_backend="gantool_test_counting", sample_every=3)
+    assert trainer.fit(run, 1) == "finished"
+    assert len(graphs) == 3
+    with torch._dynamo.config.patch(error_on_recompile=True):
+        assert trainer.fit(run, 6, resumed=True) == "finished"
+    assert len(graphs) == 3
+    assert (run.path / "samples" / "step-0000006.png").exists()
+    assert "_orig_mod" not in "".join(trainer.state_dict()["generator"])  # checkpoints keep their keys
+    torch._dynamo.reset()
+
+
+def test_channels_last_stores_weights_and_batches_as_nhwc(tmp_path, tiny_images):
+    from gantool.data.npz import load as load_npz
+
+    cfg = RunConfig(model="dcgan", data="npz", steps=2, batch_size=4, image_size=28, channels=3, log_every=1,
+                    sample_every=0, checkpoint_every=0, sample_count=4, channels_last="on",
+                    model_options={"ngf": 8, "ndf": 8})
+    data = load_npz(str(tiny_images), DataRequest(image_size=28, channels=3))
+    trainer = Trainer(cfg, registry().get("model", "dcgan"), registry().get("loss", "bce"), data)
+    convs = [m for m in trainer.D.modules() if isinstance(m, torch.nn.Conv2d) and m.weight.shape[-1] > 1]
+    assert convs and all(m.weight.is_contiguous(memory_format=torch.channels_last) for m in convs)
+    real, _ = trainer.batches.next()
+    assert real.is_contiguous(memory_format=torch.channels_last) and not real.is_contiguous()
+    assert trainer.fit(RunDir.create(tmp_path, "dcgan", "cl"), 2) == "finished"
 
 
 def test_bf16_autocast_runs_on_cpu(tmp_path):

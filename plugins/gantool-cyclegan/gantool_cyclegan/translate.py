@@ -63,11 +63,11 @@ def translate(
             rows += shown_out[i : i + 8] + [np.zeros_like(shown_out[0])] * (8 - len(shown_out[i : i + 8]))
         picture = tile(np.stack(rows), 8)
         save_png(picture, grid, 2 if max(picture.shape[:2]) < 512 else 1)
-    Console(highlight=False).print(
-        f"translated {len(files)} image(s) from {input_dir} with {translator.describe()} into {output}"
-        + (f"; grid: {grid}" if grid is not None else ""))
     if translator.note:
         console.print(translator.note)
+    Console(highlight=False, soft_wrap=True).print(
+        f"translated {len(files)} image(s) from {input_dir} with {translator.describe()} into {output}"
+        + (f"; grid: {grid}" if grid is not None else ""), markup=False)
 
 
 class _nothing:
