@@ -1,10 +1,8 @@
-"""Fixtures for gantool-tabular's tests: real tables written to CSV, and the installed CLI."""
+"""Fixtures for gantool-tabular's tests: real tables written to CSV (the CLI runner is in
+tabular_testing.py)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,13 +12,6 @@ import pytest
 def isolated_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("GANTOOL_HOME", str(tmp_path_factory.getbasetemp() / "gantool-home"))
     monkeypatch.delenv("GANTOOL_PLUGINS", raising=False)  # every installed plugin, this one included
-
-
-def gantool(*args: str, cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess:
-    exe = Path(sys.executable).with_name("gantool")
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "gantool"]
-    return subprocess.run([*cmd, *args], cwd=cwd, env={**os.environ, "COLUMNS": "200"}, capture_output=True,
-                          text=True, timeout=timeout)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import asyncio
 import csv
 import json
 
-from conftest import gantool
+from tabular_testing import gantool
 
 
 def test_plugins_lists_the_package_with_its_version(tmp_path):
