@@ -77,21 +77,27 @@ def _describe(session, path: Path) -> ModelInfo:
                      labels.name if labels is not None else None)
 
 
+def open_session(path: Path, provider: str = "auto", prefix: str = ""):
+    """An ONNX Runtime session on the providers that really work here, and the note for the
+    user when `auto` fell back to the CPU. Errors are one line, after `prefix` (a plugin's name)."""
+    import onnxruntime as ort
+
+    if not path.is_file():
+        raise UserError(f"{prefix}{path} does not exist")
+    providers, note = choose_providers(provider)
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    try:
+        return ort.InferenceSession(str(path), options, providers=providers), note
+    except Exception as exc:  # onnxruntime raises its own exception types for bad files
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise UserError(f"{prefix}{path} is not a loadable ONNX model ({first})") from None
+
+
 class Sampler:
     def __init__(self, path: str | Path, provider: str = "auto"):
-        import onnxruntime as ort
-
         self.path = Path(path)
-        if not self.path.is_file():
-            raise UserError(f"{self.path} does not exist")
-        providers, self.note = choose_providers(provider)
-        options = ort.SessionOptions()
-        options.log_severity_level = 3
-        try:
-            self.session = ort.InferenceSession(str(self.path), options, providers=providers)
-        except Exception as exc:  # onnxruntime raises its own exception types for bad files
-            first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-            raise UserError(f"{self.path} is not a loadable ONNX model ({first})") from None
+        self.session, self.note = open_session(self.path, provider)
         self.provider = self.session.get_providers()[0]
         self.info = _describe(self.session, self.path)
 

@@ -15,20 +15,9 @@ from gantool_cyclegan import PLUGIN
 
 class Translator:
     def __init__(self, path: Path, provider: str = "auto"):
-        import onnxruntime as ort
+        from gantool.runtime.sampler import open_session
 
-        from gantool.runtime.sampler import choose_providers
-
-        if not path.is_file():
-            raise UserError(f"{PLUGIN}: {path} does not exist")
-        providers, self.note = choose_providers(provider)
-        options = ort.SessionOptions()
-        options.log_severity_level = 3
-        try:
-            self.session = ort.InferenceSession(str(path), options, providers=providers)
-        except Exception as exc:  # onnxruntime raises its own types for bad files
-            first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-            raise UserError(f"{PLUGIN}: {path} is not a loadable ONNX model ({first})") from None
+        self.session, self.note = open_session(path, provider, prefix=f"{PLUGIN}: ")
         inputs = self.session.get_inputs()
         if [i.name for i in inputs] != [meta.INPUT_IMAGE] or len(inputs[0].shape) != 4:
             found = ", ".join(f"{i.name} {i.shape}" for i in inputs)
