@@ -22,7 +22,7 @@ OPTION_TABLES = ("model_options", "loss_options", "data_options")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 OPTIMIZERS = ("adam", "rmsprop")
 LR_DECAYS = ("", "linear")
-CHANNELS_LAST = ("auto", "on", "off")  # as gantool/train/fast_path.py, which imports torch
+CHANNELS_LAST = ("auto", "on", "off")  # read by gantool/train/fast_path.use_channels_last
 COMPILE_MODES = ("", "default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
 
 

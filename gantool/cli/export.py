@@ -27,8 +27,8 @@ def register(app: typer.Typer) -> None:
         The file has a dynamic batch axis, input `z` [batch, latent_dim] (plus `labels` for
         conditional models) and output `images` [batch, C, H, W] in [-1, 1], and carries its
         model description in metadata_props. Image-to-image models (cyclegan) export one file
-        per direction (generator-a2b.onnx, generator-b2a.onnx) with input `image`. The export fails, writing nothing, when ONNX
-        Runtime and PyTorch disagree beyond tolerance.
+        per direction (generator-a2b.onnx, generator-b2a.onnx) with input `image`. The export
+        fails, writing nothing, when ONNX Runtime and PyTorch disagree beyond tolerance.
         """
         from rich.console import Console
 

@@ -79,13 +79,13 @@ def example_inputs(gen: TrainedGenerator, batch: int = VERIFY_BATCH) -> dict[str
 def metadata(gen: TrainedGenerator, uint8: bool, fp16: bool) -> dict[str, str]:
     a = gen.args
     shape = f"{a.channels},{a.image_size},{a.image_size}" if gen.is_image else str(a.data_dim)
-    table = {}
+    extra = {}
     if gen.direction is not None:  # a translator: no latents; the domains it maps between
-        table = {meta.DIRECTION: gen.direction, meta.DATA_OPTIONS: json.dumps(gen.cfg.data_options, sort_keys=True)}
+        extra = {meta.DIRECTION: gen.direction, meta.DATA_OPTIONS: json.dumps(gen.cfg.data_options, sort_keys=True)}
     if gen.spec.data_kind == "table":  # the column description, so samples read back as the table
         from gantool import tables
 
-        table = {meta.COLUMNS: tables.to_json(tables.check_columns(getattr(gen.module, "columns", None))),
+        extra = {meta.COLUMNS: tables.to_json(tables.check_columns(getattr(gen.module, "columns", None))),
                  meta.DATA_OPTIONS: json.dumps(gen.cfg.data_options, sort_keys=True)}
     return {
         meta.GANTOOL_VERSION: __version__, meta.MODEL: gen.cfg.model, meta.LOSS: gen.cfg.loss,
@@ -93,7 +93,7 @@ def metadata(gen: TrainedGenerator, uint8: bool, fp16: bool) -> dict[str, str]:
         meta.IMAGE_SHAPE: shape, meta.VALUE_RANGE: "0,255" if uint8 else ("-1,1" if gen.spec.data_kind != "table" else "data"),
         meta.OUTPUT_LAYOUT: "NHWC" if uint8 else ("NCHW" if gen.is_image else "ND"),
         meta.DATASET: gen.cfg.data, meta.TRAINING_STEP: str(gen.step), meta.CONFIG_HASH: gen.cfg.hash(),
-        meta.WEIGHTS: gen.weights, meta.PRECISION: "fp16" if fp16 else "fp32", **table,
+        meta.WEIGHTS: gen.weights, meta.PRECISION: "fp16" if fp16 else "fp32", **extra,
     }
 
 

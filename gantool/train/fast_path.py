@@ -6,9 +6,9 @@ place (`nn.Module.compile`, so state dicts and checkpoints keep their keys). D i
 twice, once per phase: in the D phase its weights want gradients and its inputs do not, in
 the G phase (D frozen) the reverse, so the G-phase graph leaves out D's weight gradients.
 Both graphs are cached after the first G step, and nothing recompiles after that (a test
-checks). Sampling and evaluation run
-the same modules eagerly (`torch.compiler.set_stance("force_eager")`): their batch size
-differs from training's and would otherwise compile a second graph for a few calls.
+checks). Sampling and evaluation run the same modules eagerly
+(`torch.compiler.set_stance("force_eager")`): their batch size differs from training's and
+would otherwise compile a second graph for a few calls.
 `--set compile_mode=reduce-overhead` adds CUDA graphs where torch.compile can use them.
 """
 
@@ -18,7 +18,6 @@ import contextlib
 
 import torch
 from torch import nn
-
 
 
 def use_channels_last(setting: str, device: torch.device, data_kind: str) -> bool:

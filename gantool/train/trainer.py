@@ -26,8 +26,8 @@ from gantool.train.batches import Batches
 from gantool.train.control import ControlFile
 from gantool.train.device import pick_device, pick_precision
 from gantool.train.distributed import ControlSync, Dist, wrap
-from gantool.train.ema import EMA
 from gantool.train import fast_path
+from gantool.train.ema import EMA
 from gantool.train.report import PlainReporter
 from gantool.train.rundir import CONTROL, RunDir
 from gantool.train.stabilizers import Stabilizers, WithMinibatchStd, discriminator_args
@@ -249,27 +249,29 @@ class Trainer:
         """Write samples/step-NNNNNNN.png from the fixed latents (EMA weights when enabled)."""
         if not self.dist.is_main:  # every process holds the same weights; one draws
             return ""
-        with torch.no_grad(), fast_path.eager(self.cfg.compile):  # another batch size: no second graph
-            return self._sample()
-
-    def _sample(self) -> str:
         g = self.ema.model if self.ema else self.G
         path = self.run.samples / f"step-{self.step:07d}.png"
         was_training = g.training
         g.eval()
-        if self.preview is not None:
-            images, columns = self.preview(g, self.device)
+        try:  # eagerly even when compiled: another batch size would compile a second graph
+            with torch.no_grad(), fast_path.eager(self.cfg.compile):
+                self._draw(g, path)
+        finally:
             g.train(was_training)
+        self.run.event("sample", self.step, path=str(path.relative_to(self.run.path)))
+        return str(path)
+
+    def _draw(self, g: torch.nn.Module, path) -> None:
+        if self.preview is not None:  # the model draws its own grid
+            images, columns = self.preview(g, self.device)
             save_grid(images, path, columns)
-            self.run.event("sample", self.step, path=str(path.relative_to(self.run.path)))
-            return str(path)
+            return
         z = self.fixed_z.to(self.device)
         if self.conditional:  # the fixed batch cycles through the classes
             labels = torch.arange(len(z), device=self.device) % max(1, self.model_args.num_classes)
             out = g(z, labels).float().cpu().numpy()
         else:
             out = g(z).float().cpu().numpy()
-        g.train(was_training)
         if self.real_points is not None:
             save_scatter(out, self.real_points, path)
         elif self.table is not None:
@@ -280,8 +282,6 @@ class Trainer:
             coverage = mode_coverage(out, *self.modes)
             self.run.metrics({"step": self.step, "epoch": self.epoch, "time": round(time.time(), 3),
                               **coverage.as_metrics()})
-        self.run.event("sample", self.step, path=str(path.relative_to(self.run.path)))
-        return str(path)
 
     def evaluate(self) -> dict[str, float]:
         """Score the sampling generator (EMA when kept) and log it as a metrics line and event."""

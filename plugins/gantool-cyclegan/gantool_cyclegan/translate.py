@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Optional
 
@@ -44,7 +45,7 @@ def translate(
     output.mkdir(parents=True, exist_ok=True)
     console = Console(stderr=True, highlight=False)
     shown_in, shown_out = [], []
-    with console.status("translating") if console.is_terminal else _nothing():
+    with console.status("translating") if console.is_terminal else contextlib.nullcontext():
         for start in range(0, len(files), batch_size):
             chunk = files[start : start + batch_size]
             images = read_images(chunk, translator.channels, translator.size)
@@ -68,11 +69,3 @@ def translate(
     Console(highlight=False, soft_wrap=True).print(
         f"translated {len(files)} image(s) from {input_dir} with {translator.describe()} into {output}"
         + (f"; grid: {grid}" if grid is not None else ""), markup=False)
-
-
-class _nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
