@@ -6,7 +6,7 @@ per recipe and dataset, modes covered / % high quality / reverse KL as mean +- s
 the seeds, and how many seeds covered every mode.
 
     python benchmarks/toy_modes.py [--steps 5000] [--seeds 5] [--workers 2] [--arch mlp|pacgan]
-                                   [--recipes gan,pack2,...] [--datasets ring,grid]
+                                   [--recipes gan,pack2,...|all] [--datasets ring,grid]
 """
 
 from __future__ import annotations
@@ -31,9 +31,13 @@ RECIPES: dict[str, dict] = {
     # sized for images and keeps D too smooth for sigma = 0.05 modes (grid: 3 % high quality)
     "r1": {"loss": "r1", "r1_gamma": 0.01, "r1_every": 1},
     # the same, sampled from an EMA generator with a short memory (decay 0.99: ~100 steps):
-    # averaging over G's last steps removes the jitter that scatters samples between modes
-    "r1-ema": {"loss": "r1", "r1_gamma": 0.01, "r1_every": 1, "ema": True, "ema_decay": 0.99},
+    # averaging over G's last steps removes the jitter that scatters samples between modes,
+    # which lets both networks learn twice as fast (lr 1e-3) within the budget
+    "r1-ema": {"loss": "r1", "r1_gamma": 0.01, "r1_every": 1, "ema": True, "ema_decay": 0.99, "lr": 1e-3},
 }
+# what a plain run trains: the recipes the issue asks for and the best one measured; the
+# others are measured on request (--recipes lsgan,r1 or --recipes all)
+DEFAULT_RECIPES = ("gan", "pack2", "pack3", "pack4", "wgan-gp", "r1-ema")
 DATASETS = ("ring", "grid")
 
 
@@ -95,16 +99,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=5000, help="D steps per run (the fixed budget)")
     parser.add_argument("--batch-size", type=int, default=504, help="divisible by every pack size (2, 3, 4)")
-    parser.add_argument("--lr", type=float, default=5e-4, help="for recipes whose loss does not set its own")
+    parser.add_argument("--lr", type=float, default=5e-4, help="for recipes that set none of their own (wgan-gp's loss and r1-ema do)")
     parser.add_argument("--arch", default="mlp", choices=["mlp", "pacgan"],
                         help="toy networks: mlp (fast) or the PacGAN paper's (about 3x slower per step)")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2, help="runs in parallel, one CPU thread each")
-    parser.add_argument("--recipes", default=",".join(RECIPES))
+    parser.add_argument("--recipes", default=",".join(DEFAULT_RECIPES),
+                        help=f"comma-separated, or 'all' ({', '.join(RECIPES)})")
     parser.add_argument("--datasets", default=",".join(DATASETS))
     parser.add_argument("--json", type=Path, help="also write every run's result here")
     args = parser.parse_args()
-    recipes, datasets = args.recipes.split(","), args.datasets.split(",")
+    recipes = list(RECIPES) if args.recipes == "all" else args.recipes.split(",")
+    datasets = args.datasets.split(",")
     unknown = [r for r in recipes if r not in RECIPES]
     if unknown:
         parser.error(f"unknown recipe {unknown[0]!r}; choose from {', '.join(RECIPES)}")

@@ -42,3 +42,7 @@ def test_summary_reports_mean_spread_and_full_coverage():
              "total_modes": 25}]
     header, rule, row = toy_modes.summarize(runs, ["r"], ["grid"])
     assert row == "| r | grid | 24.5 ± 0.5 / 25 | 85.0 ± 5.0 | 0.100 ± 0.000 (1 inf) | 1/2 seeds | 20 |"
+
+
+def test_a_plain_run_trains_the_recipes_the_issue_asks_for():
+    assert {"gan", "pack2", "pack3", "pack4", "wgan-gp"} <= set(toy_modes.DEFAULT_RECIPES) <= set(toy_modes.RECIPES)
