@@ -65,9 +65,7 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
-    _state["debug"] = "--debug" in args
+def _run(args: list[str]) -> None:
     try:
         # standalone mode: Typer itself reports usage errors (exit 2) and exits via SystemExit;
         # only our own exceptions come through to here
@@ -76,3 +74,42 @@ def main(argv: list[str] | None = None) -> None:
         _fail(str(exc), 2)
     except TrainingDiverged as exc:
         _fail(str(exc), 1)
+
+
+def _leave_worker(code: object) -> None:
+    """End a torch.distributed worker without interpreter finalization.
+
+    DistributedDataParallel keeps the gloo process group alive past `destroy_process_group`,
+    so its worker threads outlive the run; one still releasing a collective's tensors when
+    Python finalizes needs the GIL, gets killed mid C++ destructor and the process aborts
+    (exit 134) after training finished. Everything of ours is written and closed by now."""
+    import logging
+
+    if code is not None and not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed or broken pipe: nothing more to say anyway
+            pass
+    os._exit(code or 0)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    _state["debug"] = "--debug" in args
+    try:
+        _run(args)
+    except SystemExit as exc:
+        if argv is None and _in_distributed_worker():
+            _leave_worker(exc.code)
+        raise
+
+
+def _in_distributed_worker() -> bool:
+    try:
+        return int(os.environ.get("WORLD_SIZE", "1")) > 1
+    except ValueError:
+        return False
