@@ -35,6 +35,14 @@ def test_every_recipe_trains_and_is_scored(recipe, restore_threads):
     assert 0 <= result["modes"] <= 8 and 0.0 <= result["hq"] <= 100.0
 
 
+def test_hidden_sets_the_width_of_both_networks(restore_threads):
+    result = toy_modes.train_one("gan", "ring", seed=0, steps=4, batch_size=24, lr=5e-4, arch="mlp", hidden=16)
+    # G: 2 -> 16 -> 16 -> 16 -> 2 and D: 2 -> 16 -> 16 -> 16 -> 1, weights and biases
+    generator = (2 * 16 + 16) + 2 * (16 * 16 + 16) + (16 * 2 + 2)
+    discriminator = (2 * 16 + 16) + 2 * (16 * 16 + 16) + (16 * 1 + 1)
+    assert result["parameters"] == generator + discriminator
+
+
 def test_summary_reports_mean_spread_and_full_coverage():
     runs = [{"recipe": "r", "dataset": "grid", "seed": 0, "seconds": 10.0, "modes": 25, "hq": 90.0, "kl": 0.1,
              "total_modes": 25},
