@@ -10,6 +10,8 @@ import sys
 import textwrap
 
 WORKER = textwrap.dedent("""
+    import sys
+
     import torch
     import torch.distributed as td
     from gantool.train.distributed import from_environment, wrap
@@ -22,7 +24,9 @@ WORKER = textwrap.dedent("""
     mean = dist.mean(torch.tensor([float(dist.rank)]))  # and one of ours
     del ddp
     dist.close()
-    print(f"rank {dist.rank} mean {mean.item()} initialized {td.is_initialized()}", flush=True)
+    # one file per rank: the two workers share stdout, where their lines can interleave
+    with open(f"{sys.argv[1]}/rank{dist.rank}.txt", "w") as fh:
+        fh.write(f"mean {mean.item()} initialized {td.is_initialized()}")
 """)
 
 
@@ -30,10 +34,11 @@ def test_close_leaves_the_process_group_after_ddp_and_collectives(tmp_path):
     script = tmp_path / "worker.py"
     script.write_text(WORKER)
     proc = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
-                           str(script)], capture_output=True, text=True, timeout=120, env=_env_without_world())
+                           str(script), str(tmp_path)], capture_output=True, text=True, timeout=120,
+                          env=_env_without_world())
     assert proc.returncode == 0, proc.stderr
-    lines = sorted(line for line in proc.stdout.splitlines() if line.startswith("rank"))
-    assert lines == ["rank 0 mean 0.5 initialized False", "rank 1 mean 0.5 initialized False"]
+    for rank in (0, 1):
+        assert (tmp_path / f"rank{rank}.txt").read_text() == "mean 0.5 initialized False"
 
 
 def test_a_worker_leaves_with_its_exit_code_and_flushed_output_but_no_finalization():
