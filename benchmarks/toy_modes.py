@@ -126,10 +126,10 @@ def main() -> None:
     bad = [r for r in recipes if args.batch_size % RECIPES[r].get("pack", 1)]
     if bad:
         parser.error(f"--batch-size {args.batch_size} is not divisible by the pack size of {', '.join(bad)}")
-    # seeds outermost: if the benchmark is stopped early, every recipe has the same seeds done
     if args.hidden < 1:
         parser.error("--hidden takes a positive width")
     hidden = args.hidden if args.arch == "mlp" else None  # the PacGAN networks have their own widths
+    # seeds outermost: if the benchmark is stopped early, every recipe has the same seeds done
     jobs = [(r, d, s, args.steps, args.batch_size, args.lr, args.arch, hidden)
             for s in range(args.seeds) for d in datasets for r in recipes]
     start = time.perf_counter()

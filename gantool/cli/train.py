@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import signal
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
 import typer
-
-if TYPE_CHECKING:
-    from gantool.train.distributed import Dist
 
 def register(app: typer.Typer) -> None:
     # models may add flags of their own (cyclegan: --data-a, --data-b): Typer passes the words it
@@ -70,8 +67,12 @@ def register(app: typer.Typer) -> None:
         --discrete COLS); `gantool plugins` lists them.
         """
         from gantool.cli import model_flags
+        from gantool.config import parse_sets
         from gantool.errors import UserError
+        from gantool.plugins import registry
+        from gantool.train import session
         from gantool.train.distributed import from_environment
+        from gantool.train.report import default_reporter, quiet_reporter
 
         if nproc is not None:
             if tui:
@@ -95,51 +96,32 @@ def register(app: typer.Typer) -> None:
             "sync_bn": sync_bn, "lr_decay": lr_decay, "compile": compile_, "channels_last": channels_last,
         }.items() if v is not None}
         try:
-            code = _train_here(model, extra_words, flags, config, set_, resume, tui, dist)
+            reporter = default_reporter() if not tui and dist.is_main else quiet_reporter()
+            if resume is not None:
+                allowed = {"epochs", "steps", "device"}
+                extra = sorted(set(flags) - allowed) + (["--config"] if config else []) + (["--set"] if set_ else [])
+                extra += extra_words
+                if extra or model:
+                    what = ", ".join(extra + ([f"model {model}"] if model else []))
+                    raise UserError(f"--resume continues a run as it was configured; only --steps, --epochs and --device may change (got {what})")
+                trainer, run, total, resumed = session.resume_run(registry(), resume, flags, reporter, dist)
+            else:
+                if not model:
+                    raise UserError("name a model to train, e.g. `gantool train dcgan` (`gantool plugins` lists them)")
+                # the model's own flags sit with the command line's; an explicit --set still wins
+                sets = {**model_flags.parse(registry().get("model", model), extra_words), **parse_sets(set_)}
+                trainer, run, total, resumed = session.new_run(registry(), model, config, flags, sets, reporter, dist)
+            if tui:
+                from gantool.tui.live import train_with_dashboard
+
+                state = train_with_dashboard(trainer, run, total, resumed)
+                reporter = default_reporter()
+            else:
+                state = trainer.fit(run, total, resumed=resumed)
+            reporter.message(f"{state} at step {trainer.step}: {run.path}")
+            if state == "interrupted":
+                reporter.message(f"continue with: gantool train --resume {run.path}")
+                raise typer.Exit(143 if trainer.received_signal == signal.SIGTERM else 130)
         finally:
-            # after _train_here returned, nothing holds the trainer's DDP wrappers any more
+            # leave the process group while Python is fully alive (see Dist.close)
             dist.close()
-        if code:
-            raise typer.Exit(code)
-
-
-def _train_here(model: str | None, extra_words: list[str], flags: dict, config: Path | None, set_: list[str],
-                resume: Path | None, tui: bool, dist: Dist) -> int:
-    """Build (or resume) the run and train it in this process; returns the exit code.
-
-    A function of its own so that the trainer, and with it the process group's last
-    users, are gone when it returns (see `Dist.close`)."""
-    from gantool.cli import model_flags
-    from gantool.config import parse_sets
-    from gantool.errors import UserError
-    from gantool.plugins import registry
-    from gantool.train import session
-    from gantool.train.report import default_reporter, quiet_reporter
-
-    reporter = default_reporter() if not tui and dist.is_main else quiet_reporter()
-    if resume is not None:
-        allowed = {"epochs", "steps", "device"}
-        extra = sorted(set(flags) - allowed) + (["--config"] if config else []) + (["--set"] if set_ else [])
-        extra += extra_words
-        if extra or model:
-            what = ", ".join(extra + ([f"model {model}"] if model else []))
-            raise UserError(f"--resume continues a run as it was configured; only --steps, --epochs and --device may change (got {what})")
-        trainer, run, total, resumed = session.resume_run(registry(), resume, flags, reporter, dist)
-    else:
-        if not model:
-            raise UserError("name a model to train, e.g. `gantool train dcgan` (`gantool plugins` lists them)")
-        # the model's own flags sit with the command line's; an explicit --set still wins
-        sets = {**model_flags.parse(registry().get("model", model), extra_words), **parse_sets(set_)}
-        trainer, run, total, resumed = session.new_run(registry(), model, config, flags, sets, reporter, dist)
-    if tui:
-        from gantool.tui.live import train_with_dashboard
-
-        state = train_with_dashboard(trainer, run, total, resumed)
-        reporter = default_reporter()
-    else:
-        state = trainer.fit(run, total, resumed=resumed)
-    reporter.message(f"{state} at step {trainer.step}: {run.path}")
-    if state == "interrupted":
-        reporter.message(f"continue with: gantool train --resume {run.path}")
-        return 143 if trainer.received_signal == signal.SIGTERM else 130
-    return 0

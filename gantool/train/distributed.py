@@ -105,23 +105,16 @@ class Dist:
         td.init_process_group("nccl" if device.type == "cuda" else "gloo")
 
     def close(self) -> None:
-        """Leave the process group while the interpreter is fully alive.
-
-        Call it once the trainer (and with it the DDP wrappers, which hold the group) is
-        gone. Destroying the last reference joins gloo's worker threads; left to interpreter
-        exit, a worker thread still releasing a finished collective's tensors needs the GIL
-        while Python is finalizing, and the process aborts ("terminate called without an
-        active exception", exit 134) after training finished - more often on a busy machine."""
+        """Leave the process group while the interpreter is fully alive (the train command
+        does, whatever the outcome). It does not stop gloo's threads: DistributedDataParallel
+        keeps the group alive, which is why workers also skip interpreter finalization
+        (`gantool.cli._leave_worker`)."""
         if not self.enabled:
             return
-        import gc
-
         import torch.distributed as td
 
-        gc.collect()  # the trainer sits in reference cycles (bound hooks); free it now
         if td.is_initialized():
             td.destroy_process_group()
-        gc.collect()
 
     def mean(self, values: torch.Tensor) -> torch.Tensor:
         if not self.enabled:
