@@ -14,6 +14,7 @@ WORKER = textwrap.dedent("""
 
     import torch
     import torch.distributed as td
+    from gantool.cli import _leave_worker
     from gantool.train.distributed import from_environment, wrap
 
     dist = from_environment()
@@ -27,6 +28,9 @@ WORKER = textwrap.dedent("""
     # one file per rank: the two workers share stdout, where their lines can interleave
     with open(f"{sys.argv[1]}/rank{dist.rank}.txt", "w") as fh:
         fh.write(f"mean {mean.item()} initialized {td.is_initialized()}")
+    # leave as the console script does: DDP's gloo threads outlive the group, and ending
+    # through interpreter finalization can abort with exit 134 on a busy machine
+    _leave_worker(0)
 """)
 
 
