@@ -13,6 +13,8 @@ from typing import Any, Callable, Literal
 
 import numpy as np
 
+from gantool.typed_options import read_bool, read_float, read_int
+
 DataKind = Literal["image", "vector", "table"]
 
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
@@ -34,6 +36,16 @@ class ModelArgs:
     num_classes: int = 0
     data_dim: int = 0  # feature count for vector data (kind "vector") and columns of tables (kind "table")
     options: dict[str, Any] = field(default_factory=dict)
+
+    # `--set model.KEY=VALUE` options, type-checked: one line naming the option on bad input
+    def int_option(self, key: str, default: int, minimum: int = 1) -> int:
+        return read_int(self.options, key, default, scope="model", minimum=minimum)
+
+    def float_option(self, key: str, default: float, low: float, high: float = float("inf")) -> float:
+        return read_float(self.options, key, default, low, high, scope="model")
+
+    def bool_option(self, key: str, default: bool) -> bool:
+        return read_bool(self.options, key, default, scope="model")
 
 
 @dataclass

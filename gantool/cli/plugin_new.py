@@ -51,7 +51,7 @@ from gantool.specs import GanModules, ModelArgs, ModelSpec
 def build(args: ModelArgs) -> GanModules:
     from torch import nn
 
-    hidden = int(args.options.get("hidden", 64))
+    hidden = args.int_option("hidden", 64)
     dim = args.data_dim or 2
 
     class Discriminator(nn.Module):

@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from gantool.losses.options import check_options
+from gantool.typed_options import read_bool, read_float
 
 
 class BCELoss:
@@ -19,8 +20,8 @@ class BCELoss:
 
     def __init__(self, options: dict[str, Any]):
         check_options("bce", options, {"label_smoothing", "minimax"})
-        self.smoothing = float(options.get("label_smoothing", 0.0))
-        self.minimax = bool(options.get("minimax", False))
+        self.smoothing = read_float(options, "label_smoothing", 0.0, 0.0, 0.5, scope="loss")
+        self.minimax = read_bool(options, "minimax", False, scope="loss")
 
     def d_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         target = torch.full_like(real, 1.0 - self.smoothing)

@@ -7,12 +7,13 @@ from typing import Any
 import torch
 
 from gantool.losses.options import check_options
+from gantool.typed_options import read_float
 
 
 class LSGANLoss:
     def __init__(self, options: dict[str, Any]):
         check_options("lsgan", options, {"label_smoothing"})
-        self.real_target = 1.0 - float(options.get("label_smoothing", 0.0))
+        self.real_target = 1.0 - read_float(options, "label_smoothing", 0.0, 0.0, 0.5, scope="loss")
 
     def d_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         return 0.5 * ((real.float() - self.real_target).pow(2).mean() + fake.float().pow(2).mean())

@@ -67,11 +67,11 @@ def build_conditional(args: ModelArgs, model: str, discriminator_class: type[nn.
     if args.num_classes < 2:
         raise UserError(f"{model} needs a labelled dataset with at least 2 classes")
     # D first, then G: the order the random initialisation was drawn in when results were measured
-    d = discriminator_class(args.channels, args.image_size, int(args.options.get("ndf", 64)), args.num_classes,
-                            batchnorm=bool(args.options.get("batchnorm_d", True)))
+    d = discriminator_class(args.channels, args.image_size, args.int_option("ndf", 64), args.num_classes,
+                            batchnorm=args.bool_option("batchnorm_d", True))
     d.apply(init_weights)
     g = ConditionalGenerator(args.latent_dim, args.num_classes, args.channels, args.image_size,
-                             int(args.options.get("ngf", 64)), int(args.options.get("embed_dim", 10)))
+                             args.int_option("ngf", 64), args.int_option("embed_dim", 10))
     g.apply(init_weights)
     return GanModules(g, d)
 

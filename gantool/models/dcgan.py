@@ -64,9 +64,9 @@ def init_weights(module: nn.Module) -> None:
 def build(args: ModelArgs) -> GanModules:
     if args.image_size not in SIZES:
         raise UserError(f"dcgan supports image sizes {', '.join(map(str, SIZES))}, not {args.image_size}")
-    g = DCGANGenerator(args.latent_dim, args.channels, args.image_size, int(args.options.get("ngf", 64)))
-    d = DCGANDiscriminator(args.channels, args.image_size, int(args.options.get("ndf", 64)),
-                           batchnorm=bool(args.options.get("batchnorm_d", True)))
+    g = DCGANGenerator(args.latent_dim, args.channels, args.image_size, args.int_option("ngf", 64))
+    d = DCGANDiscriminator(args.channels, args.image_size, args.int_option("ndf", 64),
+                           batchnorm=args.bool_option("batchnorm_d", True))
     g.apply(init_weights)
     d.apply(init_weights)
     return GanModules(g, d)

@@ -42,5 +42,5 @@ class MLPDiscriminator(nn.Module):
 
 def build(args: ModelArgs) -> GanModules:
     shape = (args.channels, args.image_size, args.image_size)
-    dropout = float(args.options.get("dropout", 0.3))
+    dropout = args.float_option("dropout", 0.3, 0.0, 1.0)
     return GanModules(MLPGenerator(args.latent_dim, shape), MLPDiscriminator(shape, dropout=dropout))

@@ -89,8 +89,8 @@ def init_weights(module: nn.Module) -> None:
 def build(args: ModelArgs) -> GanModules:
     if args.image_size != 32:
         raise UserError(f"sngan is the paper's 32 px ResNet; set image_size = 32 (got {args.image_size})")
-    g = SNGANGenerator(args.latent_dim, args.channels, int(args.options.get("ch_g", 256)))
-    d = SNGANDiscriminator(args.channels, int(args.options.get("ch_d", 128)))
+    g = SNGANGenerator(args.latent_dim, args.channels, args.int_option("ch_g", 256))
+    d = SNGANDiscriminator(args.channels, args.int_option("ch_d", 128))
     with torch.no_grad():
         g.apply(init_weights)
         d.apply(init_weights)

@@ -73,7 +73,7 @@ def build(args: ModelArgs) -> GanModules:
     if arch == "pacgan":
         return GanModules(pacgan_generator(args.latent_dim, dim), pacgan_discriminator(dim))
     if arch == "mlp":
-        hidden = int(args.options.get("hidden", 256))
+        hidden = args.int_option("hidden", 256)
         return GanModules(mlp([args.latent_dim, hidden, hidden, hidden, dim], nn.ReLU),
                           ToyDiscriminator(mlp([dim, hidden, hidden, hidden, 1], lambda: nn.LeakyReLU(0.2))))
     raise UserError(f"toy: model.arch must be one of {', '.join(ARCHS)}, not {arch!r}")

@@ -104,9 +104,9 @@ def options(args: ModelArgs) -> dict:
     unknown = sorted(set(args.options) - set(OPTIONS))
     if unknown:
         raise UserError(f"{PLUGIN}: unknown model option(s) {', '.join(unknown)}; cyclegan takes {', '.join(OPTIONS)}")
-    opts = {**OPTIONS, **args.options}
-    if min(opts["ngf"], opts["ndf"], opts["d_layers"]) < 1 or opts["blocks"] < 0:
-        raise UserError(f"{PLUGIN}: model.ngf, model.ndf and model.d_layers must be positive, model.blocks not negative")
+    opts = {key: args.int_option(key, OPTIONS[key]) for key in ("ngf", "ndf", "d_layers")}
+    opts["blocks"] = args.int_option("blocks", OPTIONS["blocks"], minimum=0)
+    opts.update({key: args.float_option(key, OPTIONS[key], 0.0) for key in ("lambda_cycle", "lambda_identity")})
     if args.image_size % 2 ** DOWNSAMPLINGS or args.image_size < 8:
         raise UserError(f"{PLUGIN}: image_size must be a multiple of 4 and at least 8, not {args.image_size}")
     return opts
@@ -115,8 +115,8 @@ def options(args: ModelArgs) -> dict:
 def build(args: ModelArgs) -> GanModules:
     o = options(args)
     return GanModules(
-        Generators(args.channels, int(o["ngf"]), int(o["blocks"]), float(o["lambda_cycle"]), float(o["lambda_identity"])),
-        Discriminators(args.channels, int(o["ndf"]), int(o["d_layers"])),
+        Generators(args.channels, o["ngf"], o["blocks"], o["lambda_cycle"], o["lambda_identity"]),
+        Discriminators(args.channels, o["ndf"], o["d_layers"]),
     )
 
 

@@ -131,7 +131,5 @@ def build(args: ModelArgs) -> GanModules:
     if "table" not in args.options:
         raise UserError(f"{PLUGIN}: ctgan's column transforms are missing; train on a table (csv:PATH, sklearn:NAME)")
     g = CTGANGenerator(args.options["table"], int(args.options["noise_dim"]))
-    pac = int(args.options.get("pac", 10))
-    if pac < 1:
-        raise UserError(f"{PLUGIN}: model.pac must be at least 1")
+    pac = args.int_option("pac", 10)
     return GanModules(g, CTGANDiscriminator(g.transform.dim + g.transform.cond_dim, pac))

@@ -1,0 +1,36 @@
+"""Reading `--set model.KEY=...` / `--set loss.KEY=...` options with their type checked.
+
+Options reach factories as whatever the user typed (TOML values: 64, 0.3, true, "abc"), so a
+factory that just calls int() or float() on them stops with a traceback deep inside torch,
+or silently accepts nonsense (bool("false") is True). These stop with one line instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gantool.errors import UserError
+
+
+def read_int(options: dict[str, Any], key: str, default: int, *, scope: str, minimum: int = 1) -> int:
+    """A width, a channel count, a number of blocks: a whole number of at least `minimum`."""
+    value = options.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise UserError(f"{scope}.{key} must be a whole number of at least {minimum}, not {value!r}")
+    return value
+
+
+def read_float(options: dict[str, Any], key: str, default: float, low: float, high: float = float("inf"), *,
+               scope: str) -> float:
+    """A rate, a probability or a loss weight in [low, high)."""
+    value = options.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value < high:
+        raise UserError(f"{scope}.{key} must be a number in [{low:g}, {high:g}), not {value!r}")
+    return float(value)
+
+
+def read_bool(options: dict[str, Any], key: str, default: bool, *, scope: str) -> bool:
+    value = options.get(key, default)
+    if not isinstance(value, bool):
+        raise UserError(f"{scope}.{key} must be true or false, not {value!r}")
+    return value
