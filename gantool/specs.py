@@ -93,6 +93,9 @@ class ModelSpec:
     # saved in checkpoints, so export rebuilds the same network without the data.
     prepare: Callable[..., Any] | None = None
     flags: tuple[ModelFlag, ...] = ()  # extra `gantool train MODEL --flag VALUE` options
+    # the `--set model.KEY` options `build` reads; when given, any other key is refused with
+    # one line (a typo is not silently ignored). None: the model checks its options itself.
+    options: tuple[str, ...] | None = None
     # `make_preview(data: DataArrays, seed: int) -> preview`: the model draws its own sample
     # grids; `preview(generator, device) -> (uint8 [N, H, W, C], columns)`. For models whose
     # samples are not G(z) (an image-to-image model shows inputs beside their translations).

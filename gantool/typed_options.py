@@ -7,6 +7,7 @@ or silently accepts nonsense (bool("false") is True). These stop with one line i
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 from gantool.errors import UserError
@@ -34,3 +35,15 @@ def read_bool(options: dict[str, Any], key: str, default: bool, *, scope: str) -
     if not isinstance(value, bool):
         raise UserError(f"{scope}.{key} must be true or false, not {value!r}")
     return value
+
+
+def check_known(options: dict[str, Any], known: tuple[str, ...], *, owner: str, scope: str) -> None:
+    """A misspelt option would otherwise be ignored without a word and the run trained as if
+    it were never given: refuse keys the owner does not read."""
+    unknown = sorted(set(options) - set(known))
+    if not unknown:
+        return
+    close = difflib.get_close_matches(unknown[0], known, n=1)
+    hint = f"; did you mean {scope}.{close[0]}?" if close else ""
+    takes = ", ".join(f"{scope}.{k}" for k in known) or "none"
+    raise UserError(f"{owner} has no option {', '.join(f'{scope}.{k}' for k in unknown)}{hint} (it takes {takes})")

@@ -7,7 +7,7 @@ import pytest
 
 from gantool.errors import UserError
 from gantool.specs import ModelArgs
-from gantool.typed_options import read_bool, read_float, read_int
+from gantool.typed_options import check_known, read_bool, read_float, read_int
 
 
 def args(**options):
@@ -47,3 +47,41 @@ def test_the_scope_names_where_the_option_was_set():
         read_float({"label_smoothing": 0.5}, "label_smoothing", 0.0, 0.0, 0.5, scope="loss")
     assert read_int({}, "pac", 10, scope="model") == 10
     assert read_float({"w": 3}, "w", 1.0, 0.0, scope="model") == 3.0  # no upper bound by default
+
+
+def test_an_option_the_owner_does_not_read_is_refused_with_a_suggestion():
+    check_known({"hidden": 8, "arch": "mlp"}, ("arch", "hidden"), owner="model 'toy'", scope="model")  # all known
+    with pytest.raises(UserError, match=r"^model 'toy' has no option model\.hiden; did you mean model\.hidden\? "
+                                        r"\(it takes model\.arch, model\.hidden\)$"):
+        check_known({"hiden": 8}, ("arch", "hidden"), owner="model 'toy'", scope="model")
+    with pytest.raises(UserError, match=r"has no option model\.zzz \(it takes none\)$"):
+        check_known({"zzz": 1}, (), owner="model 'm'", scope="model")
+
+
+class ReadRecorder(dict):
+    """Options that remember which keys a factory asked for."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.asked: set[str] = set()
+
+    def get(self, key, default=None):
+        self.asked.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key):
+        self.asked.add(key)
+        return super().__getitem__(key)
+
+
+@pytest.mark.parametrize("name", ["gan", "dcgan", "wgan", "wgan-gp", "cgan", "acgan", "sngan", "toy"])
+def test_a_built_in_model_declares_every_option_its_build_reads(name):
+    from gantool.plugins import registry
+
+    spec = registry().get("model", name)
+    options = ReadRecorder(spec.defaults.get("model_options", {}))
+    image_size = spec.defaults.get("image_size", 0)
+    spec.build(ModelArgs(latent_dim=spec.defaults["latent_dim"], image_size=image_size, channels=1,
+                         num_classes=10 if spec.conditional else 0, data_dim=0 if image_size else 2, options=options))
+    assert options.asked, name  # it does read options, so the recorder saw them
+    assert options.asked <= set(spec.options), (name, options.asked - set(spec.options))

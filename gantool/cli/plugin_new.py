@@ -74,6 +74,7 @@ def register_models(register):
         name="{name}",
         summary="{name}: a small MLP GAN for 2-D data (scaffolded by gantool plugin new)",
         build=build,
+        options=("hidden",),  # the --set model.KEY options build reads; others are refused
         data_kind="vector",
         defaults={{"data": "ring", "steps": 2000, "batch_size": 256, "latent_dim": 2, "lr": 1e-3,
                    "log_every": 100, "sample_every": 500}},

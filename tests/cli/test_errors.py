@@ -105,6 +105,7 @@ def test_other_bad_inputs(tmp_path, args, fragment):
     ("model.hidden=abc", "model.hidden must be a whole number of at least 1, not 'abc'"),
     ("loss.label_smoothing=0.7", "loss.label_smoothing must be a number in [0, 0.5), not 0.7"),
     ("loss.minimax=yes", "loss.minimax must be true or false, not 'yes'"),
+    ("model.hiden=128", "model 'toy' has no option model.hiden; did you mean model.hidden?"),
 ])
 def test_a_bad_model_or_loss_option_names_itself(tmp_path, option, fragment):
     assert_user_error(gantool("train", "toy", "--steps", "2", "--set", option, cwd=tmp_path), fragment)

@@ -15,6 +15,7 @@ def register_models(register):
         prepare=lazy("gantool_tabular.model", "prepare"),
         make_step=lazy("gantool_tabular.step", "make_step"),
         data_kind="table",
+        options=("pac",),  # prepare adds the fitted column transforms after this check
         flags=(ModelFlag("--discrete", "data.discrete", "CSV columns to treat as categories (comma-separated)", "COL,..."),),
         # the paper's Adam 2e-4, betas (0.5, 0.9) and pac 10; batch 100 rather than 500 and
         # 2,000 steps rather than 300 epochs: on the small tables this is demonstrated on, 300
