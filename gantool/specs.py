@@ -158,6 +158,9 @@ class DatasetSpec:
     load: Callable[[str | None, DataRequest], DataArrays]
     data_kind: DataKind = "image"
     arg_help: str = ""  # e.g. "PATH" for folder:PATH; empty when no argument is taken
+    # the `--set data.KEY` options `load` reads (from `request.options`); when given, any other
+    # key is refused with one line. None: the dataset checks its options itself.
+    options: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

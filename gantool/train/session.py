@@ -12,6 +12,7 @@ from gantool.errors import UserError
 from gantool.plugins import Registry
 from gantool.specs import DataArrays, DataRequest
 from gantool.train.distributed import Dist
+from gantool.typed_options import check_known
 
 
 def split_data_name(text: str) -> tuple[str, str | None]:
@@ -25,6 +26,8 @@ def load_data(registry: Registry, cfg: RunConfig, split: str = "train") -> DataA
     model = registry.get("model", cfg.model)
     if spec.data_kind != model.data_kind:  # checked before a possibly long download
         raise UserError(f"model {model.name!r} trains on {model.data_kind} data but dataset {name!r} is {spec.data_kind} data")
+    if spec.options is not None:
+        check_known(cfg.data_options, spec.options, owner=f"dataset {name!r}", scope="data")
     request = DataRequest(image_size=cfg.image_size, channels=cfg.channels, split=split, skip_bad=cfg.skip_bad,
                           options=dict(cfg.data_options))
     data = spec.load(arg, request)

@@ -106,7 +106,8 @@ def test_other_bad_inputs(tmp_path, args, fragment):
     ("loss.label_smoothing=0.7", "loss.label_smoothing must be a number in [0, 0.5), not 0.7"),
     ("loss.minimax=yes", "loss.minimax must be true or false, not 'yes'"),
     ("model.hiden=128", "model 'toy' has no option model.hiden; did you mean model.hidden?"),
+    ("data.sigma=0.1", "dataset 'ring' has no option data.sigma (it takes none)"),
 ])
-def test_a_bad_model_or_loss_option_names_itself(tmp_path, option, fragment):
+def test_a_bad_model_loss_or_data_option_names_itself(tmp_path, option, fragment):
     assert_user_error(gantool("train", "toy", "--steps", "2", "--set", option, cwd=tmp_path), fragment)
     assert not (tmp_path / "runs").exists()

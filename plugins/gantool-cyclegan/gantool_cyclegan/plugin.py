@@ -29,10 +29,10 @@ def register_models(register):
 @hookimpl
 def register_datasets(register):
     register(DatasetSpec(name="unpaired", summary="two image domains for cyclegan (--data-a A --data-b B)",
-                         load=lazy("gantool_cyclegan.data", "load_unpaired"), arg_help="A,B"))
+                         load=lazy("gantool_cyclegan.data", "load_unpaired"), arg_help="A,B", options=("a", "b")))
     register(DatasetSpec(name="recolored-mnist",
                          summary="the demo pair: a = even MNIST digits as they are, b = odd digits amber on navy",
-                         load=lazy("gantool_cyclegan.data", "load_recolored_mnist"), arg_help="a|b"))
+                         load=lazy("gantool_cyclegan.data", "load_recolored_mnist"), arg_help="a|b", options=()))
 
 
 @hookimpl
