@@ -120,7 +120,8 @@ def _coerce(key: str, value: Any, source: str) -> Any:
         "bool": isinstance(value, bool),
     }.get(kind, True)
     if not ok:
-        raise UserError(f"{source}: {key} must be a {kind}, got {value!r}")
+        wanted = {"str": "text", "int": "a whole number", "float": "a number", "bool": "true or false"}.get(kind, kind)
+        raise UserError(f"{source}: {key} must be {wanted}, got {value!r}")
     return float(value) if kind == "float" else value
 
 

@@ -41,7 +41,7 @@ def test_unknown_key_suggests(tmp_path):
 
 
 def test_wrong_type_and_invalid_values():
-    with pytest.raises(UserError, match="batch_size must be a int"):
+    with pytest.raises(UserError, match="batch_size must be a whole number, got"):
         resolve("dcgan", {}, loss_defaults, None, {}, {"batch_size": "big"})
     with pytest.raises(UserError, match="label_smoothing"):
         resolve("dcgan", {}, loss_defaults, None, {"label_smoothing": 0.7}, {})
