@@ -26,6 +26,9 @@ def load_data(registry: Registry, cfg: RunConfig, split: str = "train") -> DataA
     model = registry.get("model", cfg.model)
     if spec.data_kind != model.data_kind:  # checked before a possibly long download
         raise UserError(f"model {model.name!r} trains on {model.data_kind} data but dataset {name!r} is {spec.data_kind} data")
+    # misspelt options, like the data kind, are refused before a possibly long download
+    if model.options is not None:
+        check_known(cfg.model_options, model.options, owner=f"model {model.name!r}", scope="model")
     if spec.options is not None:
         check_known(cfg.data_options, spec.options, owner=f"dataset {name!r}", scope="data")
     request = DataRequest(image_size=cfg.image_size, channels=cfg.channels, split=split, skip_bad=cfg.skip_bad,

@@ -32,7 +32,6 @@ from gantool.train.report import PlainReporter
 from gantool.train.rundir import CONTROL, RunDir
 from gantool.train.stabilizers import Stabilizers, WithMinibatchStd, discriminator_args
 from gantool.train.step import AdversarialStep, Regularizers, StepContext
-from gantool.typed_options import check_known
 
 HEARTBEAT_S = 2.0
 TABLE_SAMPLES = 2000  # rows behind a table's preview histograms
@@ -53,8 +52,6 @@ class Trainer:
         dist.init(self.device)
         self.precision = pick_precision(cfg.precision, self.device)
         torch.manual_seed(cfg.seed)
-        if model.options is not None:
-            check_known(cfg.model_options, model.options, owner=f"model {model.name!r}", scope="model")
         args = ModelArgs(latent_dim=cfg.latent_dim, image_size=cfg.image_size, channels=cfg.channels,
                          num_classes=data.num_classes, data_dim=data.x.shape[1] if data.kind != "image" else 0,
                          options=dict(cfg.model_options))

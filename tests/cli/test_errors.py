@@ -111,3 +111,13 @@ def test_other_bad_inputs(tmp_path, args, fragment):
 def test_a_bad_model_loss_or_data_option_names_itself(tmp_path, option, fragment):
     assert_user_error(gantool("train", "toy", "--steps", "2", "--set", option, cwd=tmp_path), fragment)
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_misspelt_model_option_is_refused_before_any_download(tmp_path):
+    """An empty cache and a mirror with nothing in it: loading MNIST would fail with a download
+    error, so getting the option error proves the check runs first."""
+    (tmp_path / "empty-mirror").mkdir()
+    env = {"GANTOOL_HOME": str(tmp_path / "home"), "GANTOOL_DATA_MIRROR": str(tmp_path / "empty-mirror")}
+    result = gantool("train", "dcgan", "--set", "model.ngff=8", cwd=tmp_path, env=env)
+    assert_user_error(result, "model 'dcgan' has no option model.ngff; did you mean model.ngf?")
+    assert not (tmp_path / "home").exists() and not (tmp_path / "runs").exists()
