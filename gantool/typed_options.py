@@ -1,4 +1,5 @@
-"""Reading `--set model.KEY=...` / `--set loss.KEY=...` options with their type checked.
+"""`--set model.KEY=...`, `loss.KEY` and `data.KEY` options: read with their type checked,
+and refused when their owner does not read them.
 
 Options reach factories as whatever the user typed (TOML values: 64, 0.3, true, "abc"), so a
 factory that just calls int() or float() on them stops with a traceback deep inside torch,
