@@ -1,5 +1,5 @@
-"""Model and loss options are read with their type checked: good values pass through
-unchanged, anything else is a UserError naming the option."""
+"""Model, loss and data options are read with their type checked and refused when their
+owner does not read them: good values pass through, anything else is a UserError naming the option."""
 
 from __future__ import annotations
 
