@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.metrics import inception
 from gantool.metrics.features import InceptionFeatures
 

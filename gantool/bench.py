@@ -125,7 +125,7 @@ def sampling_speed(trainer, batch: int = 64, seconds: float = 2.0) -> dict[str, 
 
 def feature_speed(batch: int = 25) -> dict[str, Any]:
     """Inception features/s in ONNX Runtime, when the FID weights are available here."""
-    from gantool.errors import UserError
+    from gantool.core.errors import UserError
     from gantool.metrics.features import InceptionFeatures
 
     try:

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gantool import tomlio
-from gantool.errors import UserError
+from gantool.core import tomlio
+from gantool.core.errors import UserError
 
 OPTION_TABLES = ("model_options", "loss_options", "data_options")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")

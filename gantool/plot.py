@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from gantool.fsutil import atomic_write
+from gantool.core.fsutil import atomic_write
 from gantool.tui.runfiles import Series
 
 PALETTE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75)]
@@ -88,7 +88,7 @@ def plot(run_dir: Path, out: Path) -> int:
     series.add(records)
     panels = groups(series)
     if not panels:
-        from gantool.errors import UserError
+        from gantool.core.errors import UserError
 
         raise UserError(f"{run_dir} has no metrics yet (metrics.jsonl is missing or empty)")
     image = Image.new("RGB", (WIDTH, PANEL_H * len(panels)), "white")

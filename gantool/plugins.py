@@ -19,7 +19,7 @@ from typing import Any
 import pluggy
 
 from gantool import hookspecs
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.specs import DatasetSpec, FeatureExtractorSpec, LossSpec, ModelSpec, check_name
 
 ENTRY_POINT_GROUP = "gantool"

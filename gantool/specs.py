@@ -13,7 +13,7 @@ from typing import Any, Callable, Literal
 
 import numpy as np
 
-from gantool.typed_options import read_bool, read_float, read_int
+from gantool.core.typed_options import read_bool, read_float, read_int
 
 DataKind = Literal["image", "vector", "table"]
 
@@ -134,7 +134,7 @@ class DataArrays:
 
     Images are uint8 `[N, C, H, W]`; vectors are float32 `[N, D]`. Labels are int64 `[N]`.
     Tables are float32 `[N, columns]`: continuous values as they are, a discrete column as
-    the index of its category; `columns` describes them (see `gantool.tables`).
+    the index of its category; `columns` describes them (see `gantool.core.tables`).
     """
 
     x: np.ndarray

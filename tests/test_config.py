@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from gantool import tomlio
+from gantool.core import tomlio
 from gantool.config import RunConfig, from_dict, parse_sets, resolve
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 
 MODEL_DEFAULTS = {"batch_size": 128, "lr": 2e-4, "epochs": 5}
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gantool import hookimpl, plugins
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.specs import DatasetSpec, ModelFlag, ModelSpec
 from tests.conftest import gantool
 

@@ -7,8 +7,8 @@ import csv
 import numpy as np
 import pytest
 
-from gantool import tables
-from gantool.errors import UserError
+from gantool.core import tables
+from gantool.core.errors import UserError
 
 COLUMNS = [{"name": "size", "kind": "continuous"}, {"name": "colour", "kind": "discrete", "categories": ["red", "blue"]}]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.specs import ModelArgs
-from gantool.typed_options import check_known, read_bool, read_float, read_int
+from gantool.core.typed_options import check_known, read_bool, read_float, read_int
 
 
 def args(**options):

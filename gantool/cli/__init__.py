@@ -12,7 +12,7 @@ import traceback
 import typer
 
 from gantool import __version__
-from gantool.errors import TrainingDiverged, UserError
+from gantool.core.errors import TrainingDiverged, UserError
 
 HELP = """Train, watch, export, sample and evaluate GANs from the terminal.
 

@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
         Runtime, and Inception features/s; synthetic data, nothing is downloaded but weights."""
         from gantool import bench as b
         from gantool.config import parse_sets
-        from gantool.errors import UserError
+        from gantool.core.errors import UserError
 
         if steps <= 0 or warmup < 0:
             raise UserError("--steps must be positive and --warmup not negative")

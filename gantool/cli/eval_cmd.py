@@ -11,7 +11,7 @@ import typer
 
 def _generator_file(path: Path) -> tuple[Path, Path]:
     """The ONNX generator to score and the folder its eval/ results go to."""
-    from gantool.errors import UserError
+    from gantool.core.errors import UserError
 
     if path.is_dir():
         exported = sorted(path.glob("*.onnx"), key=lambda p: p.stat().st_mtime)
@@ -25,7 +25,7 @@ def _generator_file(path: Path) -> tuple[Path, Path]:
 
 def _extractor(reg, features: str, resize: str | None, image_channels: int):
     """The feature extractor asked for (auto: lenet-mnist for grey images, else inception)."""
-    from gantool.errors import UserError
+    from gantool.core.errors import UserError
     from gantool.train.session import split_data_name
 
     if features == "auto":
@@ -45,9 +45,9 @@ def _extractor(reg, features: str, resize: str | None, image_channels: int):
 
 def _generate(sampler, folder: Path, data: str | None, n: int, seed: int, batch_size: int, console):
     """Images from an ONNX generator, with what it says about itself."""
-    from gantool import onnx_meta as meta
+    from gantool.core import onnx_meta as meta
     from gantool.cli.sample import sampling_progress
-    from gantool.errors import UserError
+    from gantool.core.errors import UserError
     from gantool.metrics.evaluate import as_float_images
 
     path = sampler.path
@@ -102,7 +102,7 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
         from rich.table import Table
 
-        from gantool.errors import UserError
+        from gantool.core.errors import UserError
         from gantool.metrics import evaluate as ev
         from gantool.plugins import registry
 

@@ -13,10 +13,10 @@ def eval_table(sampler, folder: Path, data: str | None, n: int, seed: int, batch
     from rich.console import Console
     from rich.table import Table
 
-    from gantool import onnx_meta as meta
-    from gantool import tables
+    from gantool.core import onnx_meta as meta
+    from gantool.core import tables
     from gantool.cli.sample import sampling_progress
-    from gantool.errors import UserError
+    from gantool.core.errors import UserError
     from gantool.metrics import evaluate as ev
     from gantool.metrics.table import score_table
     from gantool.plugins import registry

@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
         """
         from rich.console import Console
 
-        from gantool.errors import UserError
+        from gantool.core.errors import UserError
         from gantool.export import generator
         from gantool.export.onnx_export import export as export_onnx
 

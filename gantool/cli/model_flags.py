@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import difflib
 
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.specs import ModelSpec
 
 

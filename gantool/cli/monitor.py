@@ -18,7 +18,7 @@ def register(app: typer.Typer) -> None:
         Keys: p pause/resume, s sample now, c checkpoint now, x stop (asks first), l log scale,
         +/- smoothing, m next metric, q quit (training goes on).
         """
-        from gantool.errors import UserError
+        from gantool.core.errors import UserError
         from gantool.tui.app import MonitorApp
         from gantool.tui.graphics import choose
         from gantool.tui.runfiles import find_runs

@@ -15,7 +15,7 @@ def register(app: typer.Typer) -> None:
         force: bool = typer.Option(False, "--force", help="Replace an existing file."),
     ) -> None:
         """Plot losses and other metrics of a run (raw and smoothed) to a PNG."""
-        from gantool.errors import UserError
+        from gantool.core.errors import UserError
         from gantool.plot import plot as draw
 
         if not (run_dir / "metrics.jsonl").exists() and not (run_dir / "config.toml").exists():

@@ -131,7 +131,7 @@ in gantool's `docs/plugins.md`.
 
 
 def scaffold(name: str, parent: Path) -> Path:
-    from gantool.errors import UserError
+    from gantool.core.errors import UserError
 
     if not NAME.match(name):
         raise UserError(f"plugin name {name!r}: use lower-case letters, digits and _ (starting with a letter)")

@@ -11,7 +11,7 @@ import typer
 
 
 def _model_path(source: Path) -> Path:
-    from gantool.errors import UserError
+    from gantool.core.errors import UserError
 
     if source.is_dir():
         candidate = source / "generator.onnx"
@@ -26,7 +26,7 @@ def _model_path(source: Path) -> Path:
 def _labels(sampler, n: int, label: Optional[int], all_labels: Optional[str]):
     import numpy as np
 
-    from gantool.errors import UserError
+    from gantool.core.errors import UserError
 
     if label is not None and all_labels is not None:
         raise UserError("use either --label K or --labels all")
@@ -75,8 +75,8 @@ def register(app: typer.Typer) -> None:
         import numpy as np
         from rich.console import Console
 
-        from gantool.errors import UserError
-        from gantool.imaging import grid
+        from gantool.core.errors import UserError
+        from gantool.core.imaging import grid
         from gantool.runtime import Sampler, outputs
 
         err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -112,7 +112,7 @@ def register(app: typer.Typer) -> None:
             images = outputs.as_uint8_images(out, info.uint8)
             outputs.write_images(images, output, fmt, columns, z, chosen)
         elif info.kind == "table":
-            from gantool import onnx_meta as meta
+            from gantool.core import onnx_meta as meta
 
             if meta.COLUMNS not in info.metadata:
                 raise UserError(f"{sampler.path} generates a table but does not describe its columns (metadata {meta.COLUMNS})")

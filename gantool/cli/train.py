@@ -68,7 +68,7 @@ def register(app: typer.Typer) -> None:
         """
         from gantool.cli import model_flags
         from gantool.config import parse_sets
-        from gantool.errors import UserError
+        from gantool.core.errors import UserError
         from gantool.plugins import registry
         from gantool.train import session
         from gantool.train.distributed import from_environment

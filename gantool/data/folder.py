@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from gantool.data.images import fit_pil
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.specs import DataArrays, DataRequest
 
 EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm"}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from gantool.cache import cache_dir
+from gantool.core.cache import cache_dir
 from gantool.data.images import fit_array
-from gantool.download import RemoteFile, fetch
-from gantool.errors import UserError
+from gantool.core.download import RemoteFile, fetch
+from gantool.core.errors import UserError
 from gantool.specs import DataArrays, DataRequest
 
 HOSTS = ("https://ossci-datasets.s3.amazonaws.com/mnist", "https://yann.lecun.com/exdb/mnist")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from gantool.data.mnist import load as load_mnist
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.specs import DataArrays, DataRequest
 
 SIZE = {"train": 128_000, "test": 10_000}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.specs import DataArrays, DataRequest
 
 POINTS = 100_000

@@ -11,7 +11,7 @@ from torch import nn
 from torch.nn.utils import parametrize
 
 from gantool.config import RunConfig, from_dict
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.plugins import registry
 from gantool.specs import ModelArgs, ModelSpec
 from gantool.train import checkpoint

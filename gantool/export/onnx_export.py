@@ -22,9 +22,10 @@ import onnx
 import torch
 from torch import nn
 
-from gantool import __version__, onnx_meta as meta
-from gantool.errors import UserError
-from gantool.fsutil import FILE_MODE
+from gantool import __version__
+from gantool.core import onnx_meta as meta
+from gantool.core.errors import UserError
+from gantool.core.fsutil import FILE_MODE
 from gantool.export.generator import TrainedGenerator
 from gantool.export.optimize import optimize
 
@@ -83,7 +84,7 @@ def metadata(gen: TrainedGenerator, uint8: bool, fp16: bool) -> dict[str, str]:
     if gen.direction is not None:  # a translator: no latents; the domains it maps between
         extra = {meta.DIRECTION: gen.direction, meta.DATA_OPTIONS: json.dumps(gen.cfg.data_options, sort_keys=True)}
     if gen.spec.data_kind == "table":  # the column description, so samples read back as the table
-        from gantool import tables
+        from gantool.core import tables
 
         extra = {meta.COLUMNS: tables.to_json(tables.check_columns(getattr(gen.module, "columns", None))),
                  meta.DATA_OPTIONS: json.dumps(gen.cfg.data_options, sort_keys=True)}

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from gantool.losses.options import check_options
-from gantool.typed_options import read_bool, read_float
+from gantool.core.typed_options import read_bool, read_float
 
 
 class BCELoss:

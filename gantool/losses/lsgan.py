@@ -7,7 +7,7 @@ from typing import Any
 import torch
 
 from gantool.losses.options import check_options
-from gantool.typed_options import read_float
+from gantool.core.typed_options import read_float
 
 
 class LSGANLoss:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gantool.typed_options import check_known
+from gantool.core.typed_options import check_known
 
 
 def check_options(name: str, options: dict[str, Any], allowed: set[str]) -> None:

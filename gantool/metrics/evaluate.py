@@ -17,9 +17,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from gantool.cache import cache_dir
-from gantool.errors import UserError
-from gantool.fsutil import atomic_write
+from gantool.core.cache import cache_dir
+from gantool.core.errors import UserError
+from gantool.core.fsutil import atomic_write
 from gantool.metrics.features import Features
 
 METRICS = ("fid", "kid", "is", "pr", "dc", "stacked")

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from gantool import hookimpl
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.specs import FeatureExtractorSpec, lazy
 
 
@@ -143,7 +143,7 @@ class InceptionFeatures:
     by the weights' hash; `resize` picks the preprocessing protocol (tf or pytorch-fid)."""
 
     def __init__(self, arg: str | None = None, weights: Path | None = None, provider: str = "auto"):
-        from gantool.download import sha256_file
+        from gantool.core.download import sha256_file
         from gantool.metrics import inception
 
         if arg not in (None, "onnx", "torch"):
@@ -162,7 +162,7 @@ class InceptionFeatures:
 
     def onnx_path(self) -> Path:
         """The cached ONNX export of these weights, made on first use."""
-        from gantool.fsutil import atomic_write
+        from gantool.core.fsutil import atomic_write
 
         path = self.weights.parent / f"fid-inception-{self.sha256[:16]}.onnx"
         if not path.is_file():

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 
 WEIGHTS_ENV = "GANTOOL_INCEPTION_WEIGHTS"
 WEIGHTS_URL_DIR = "https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights"
@@ -193,8 +193,8 @@ class FIDInception(nn.Module):
 
 def weights_path() -> Path:
     """The verified weights file: $GANTOOL_INCEPTION_WEIGHTS, or the cache (downloaded once)."""
-    from gantool.cache import cache_dir
-    from gantool.download import RemoteFile, fetch, is_valid
+    from gantool.core.cache import cache_dir
+    from gantool.core.download import RemoteFile, fetch, is_valid
 
     remote = RemoteFile(WEIGHTS_NAME, WEIGHTS_SHA256, WEIGHTS_SIZE, (WEIGHTS_URL_DIR,))
     given = os.environ.get(WEIGHTS_ENV)

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from gantool.errors import UserError
-from gantool.tables import CONTINUOUS, DISCRETE, category_index
+from gantool.core.errors import UserError
+from gantool.core.tables import CONTINUOUS, DISCRETE, category_index
 
 
 def ks_statistic(a: np.ndarray, b: np.ndarray) -> float:

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.models.conditional import DCGANFeatures, build_conditional
 from gantool.specs import GanModules, ModelArgs
 from gantool.train.step import AdversarialStep, StepContext

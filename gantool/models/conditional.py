@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.models.dcgan import SIZES, DCGANDiscriminator, DCGANGenerator, init_weights
 from gantool.specs import GanModules, ModelArgs
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.specs import GanModules, ModelArgs
 
 SIZES = {28: (7, 2), 32: (4, 3), 64: (4, 4)}  # image size -> (start size, upsamplings)

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.specs import GanModules, ModelArgs
 
 

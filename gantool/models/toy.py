@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.specs import GanModules, ModelArgs
 
 ARCHS = ("pacgan", "mlp")

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from gantool.errors import UserError
-from gantool.fsutil import atomic_write
-from gantool.imaging import save_grid, save_png, save_scatter, to_uint8, upscale_for
+from gantool.core.errors import UserError
+from gantool.core.fsutil import atomic_write
+from gantool.core.imaging import save_grid, save_png, save_scatter, to_uint8, upscale_for
 
 IMAGE_SUFFIXES = {".png", ".npz", ".gif", ""}
 VECTOR_SUFFIXES = {".png", ".npz", ".csv"}
@@ -76,7 +76,7 @@ def write_vectors(samples: np.ndarray, path: Path, fmt: str, z: np.ndarray) -> N
 
 def write_table(table: np.ndarray, path: Path, fmt: str, z: np.ndarray, columns_json: str) -> None:
     """CSV with the column names and category labels; NPZ with the raw matrix and its description."""
-    from gantool import tables
+    from gantool.core import tables
 
     if fmt == ".csv":
         tables.write_csv(path, table, tables.from_json(columns_json))

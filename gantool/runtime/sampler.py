@@ -15,8 +15,8 @@ from typing import Callable
 
 import numpy as np
 
-from gantool import onnx_meta as meta
-from gantool.errors import UserError
+from gantool.core import onnx_meta as meta
+from gantool.core.errors import UserError
 from gantool.runtime.providers import usable_providers
 
 CUDA = "CUDAExecutionProvider"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.train.distributed import SINGLE, Shard
 
 TRANSLATION_RATIO = 1 / 8  # shift by up to 1/8 of the image size

@@ -11,7 +11,7 @@ from typing import Any
 
 import torch
 
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.specs import DataArrays
 from gantool.train.distributed import SINGLE, Shard
 

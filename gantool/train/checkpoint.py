@@ -10,8 +10,8 @@ from typing import Any
 
 import torch
 
-from gantool.errors import UserError
-from gantool.fsutil import atomic_write
+from gantool.core.errors import UserError
+from gantool.core.fsutil import atomic_write
 
 FORMAT = 1
 LAST = "last.pt"

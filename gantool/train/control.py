@@ -47,6 +47,6 @@ def send(run_dir: Path, command: str) -> None:
     """Append one command for a trainer to pick up (used by the monitor and tests)."""
     if command not in COMMANDS:
         raise ValueError(f"unknown control command {command!r}")
-    from gantool.fsutil import append_line
+    from gantool.core.fsutil import append_line
 
     append_line(Path(run_dir) / "control", command)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import torch
 
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 
 
 def pick_device(name: str) -> torch.device:

@@ -27,7 +27,7 @@ from typing import Any, Callable
 
 import torch
 
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import os
 import sys
 import uuid
 
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 
 # the train command's options that configure the launch, not the run
 LAUNCH_OPTIONS = ("--nproc", "--nnodes", "--node-rank", "--master-addr", "--master-port")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.metrics.evaluate import as_float_images, compute, parse_metrics
 from gantool.specs import DataArrays
 from gantool.train.session import split_data_name

@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from gantool.errors import UserError
-from gantool.fsutil import append_jsonl, atomic_write_json, atomic_write_text
+from gantool.core.errors import UserError
+from gantool.core.fsutil import append_jsonl, atomic_write_json, atomic_write_text
 
 CONFIG, METRICS, EVENTS, STATUS, CONTROL = "config.toml", "metrics.jsonl", "events.jsonl", "status.json", "control"
 

@@ -6,13 +6,14 @@ import platform
 from pathlib import Path
 from typing import Any
 
-from gantool import __version__, tomlio
+from gantool import __version__
+from gantool.core import tomlio
 from gantool.config import RunConfig, from_dict, resolve
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.plugins import Registry
 from gantool.specs import DataArrays, DataRequest
 from gantool.train.distributed import Dist
-from gantool.typed_options import check_known
+from gantool.core.typed_options import check_known
 
 
 def split_data_name(text: str) -> tuple[str, str | None]:

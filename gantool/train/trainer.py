@@ -16,9 +16,9 @@ import torch
 
 from gantool import __version__
 from gantool.config import RunConfig
-from gantool.errors import TrainingDiverged, UserError
-from gantool.imaging import save_grid, save_scatter, to_uint8
-from gantool.table_preview import save_table_preview
+from gantool.core.errors import TrainingDiverged, UserError
+from gantool.core.imaging import save_grid, save_scatter, to_uint8
+from gantool.core.table_preview import save_table_preview
 from gantool.metrics.modes import SAMPLES as MODE_SAMPLES, mode_coverage
 from gantool.specs import DataArrays, GanModules, LossSpec, ModelArgs, ModelSpec
 from gantool.train import checkpoint

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 
 MODES = ("auto", "sixel", "tgp", "halfblocks")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gantool.cli.model_flags import find_model, parse
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.specs import ModelFlag, ModelSpec
 
 SPEC = ModelSpec(name="two", summary="s", build=lambda a: None,

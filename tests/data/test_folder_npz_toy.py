@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from gantool.data import folder, npz, toy2d
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.specs import DataRequest
 
 

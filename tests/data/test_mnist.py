@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from gantool.data import mnist
-from gantool.download import RemoteFile, fetch, sha256_file
-from gantool.errors import UserError
+from gantool.core.download import RemoteFile, fetch, sha256_file
+from gantool.core.errors import UserError
 from gantool.specs import DataRequest
 from tests.conftest import MNIST_MIRROR
 

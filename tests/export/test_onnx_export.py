@@ -9,12 +9,13 @@ import pytest
 import torch
 from torch import nn
 
-from gantool import hookimpl, onnx_meta as meta, plugins
+from gantool import hookimpl, plugins
+from gantool.core import onnx_meta as meta
 from gantool.data.toy2d import load_ring
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.export import generator
 from gantool.export.onnx_export import export
-from gantool.imaging import to_uint8
+from gantool.core.imaging import to_uint8
 from gantool.specs import DataRequest, GanModules, ModelSpec
 from tests.conftest import random_images, train_checkpoint
 

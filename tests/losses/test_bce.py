@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.losses.bce import BCELoss
 
 

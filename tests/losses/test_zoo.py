@@ -10,7 +10,7 @@ from torch import nn
 
 from gantool.config import RunConfig
 from gantool.data.toy2d import load_ring
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.losses.hinge import HingeLoss
 from gantool.losses.lsgan import LSGANLoss
 from gantool.losses.penalties import dragan_penalty, gradient_penalty, r1_penalty

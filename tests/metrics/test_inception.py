@@ -13,7 +13,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.metrics import inception
 from gantool.metrics.features import InceptionFeatures
 

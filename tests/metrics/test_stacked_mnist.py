@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gantool.data.stacked_mnist import load
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.metrics.stacked_mnist import stacked_mnist_coverage, stacked_modes
 from gantool.specs import DataRequest
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.metrics.table import (classifier_accuracy, column_distances, correlation_difference, find_target,
                                    ks_statistic, score_table, total_variation)
 

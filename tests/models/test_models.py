@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.plugins import registry
 from gantool.specs import ModelArgs
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from onnx import TensorProto, helper, numpy_helper, save
 
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.export import generator
 from gantool.export.onnx_export import export
 from gantool.runtime import Sampler

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.specs import DataArrays
 from gantool.train.batches import Batches
 

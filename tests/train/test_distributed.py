@@ -145,7 +145,7 @@ def test_a_custom_step_without_the_contract_is_refused():
     import dataclasses
 
     from gantool.config import resolve
-    from gantool.errors import UserError
+    from gantool.core.errors import UserError
     from gantool.plugins import registry
     from gantool.specs import DataRequest
     from gantool.train.distributed import Dist

@@ -16,7 +16,7 @@ from PIL import Image
 
 from gantool.config import RunConfig
 from gantool.data.toy2d import load_ring
-from gantool.errors import TrainingDiverged
+from gantool.core.errors import TrainingDiverged
 from gantool.losses.bce import BCELoss
 from gantool.plugins import registry
 from gantool.specs import DataRequest, LossSpec

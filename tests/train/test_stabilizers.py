@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.train.augment import DiffAugment, cutout, translation
 from gantool.train.stabilizers import HistoricalAverage, InputView, MinibatchStdDev, Stabilizers, pack
 from tests.train.test_trainer_options import make

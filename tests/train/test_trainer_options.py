@@ -128,7 +128,7 @@ def test_sampling_does_not_disturb_training(tmp_path):
 
 
 def test_dataset_smaller_than_batch_is_a_user_error(tmp_path):
-    from gantool.errors import UserError
+    from gantool.core.errors import UserError
     from gantool.specs import DataArrays
     import numpy as np
 

@@ -7,7 +7,7 @@ import os
 import pytest
 from textual_image.widget import SixelImage, TGPImage
 
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.tui.app import MonitorApp
 from gantool.tui.graphics import choose
 from gantool.tui.widgets import GraphicSampleImage, SampleImage

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.specs import DataArrays, DataRequest
 
 from gantool_cyclegan import PLUGIN

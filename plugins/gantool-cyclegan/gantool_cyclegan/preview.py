@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from gantool.imaging import to_uint8
+from gantool.core.imaging import to_uint8
 from gantool.specs import DataArrays
 
 COLUMNS = 8

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from gantool import onnx_meta as meta
-from gantool.errors import UserError
+from gantool.core import onnx_meta as meta
+from gantool.core.errors import UserError
 
 from gantool_cyclegan import PLUGIN
 
@@ -37,7 +37,7 @@ class Translator:
 
     def __call__(self, images: np.ndarray) -> np.ndarray:
         """float [N, C, H, W] in [-1, 1] -> uint8 [N, H, W, C]."""
-        from gantool.imaging import to_uint8
+        from gantool.core.imaging import to_uint8
 
         out = self.session.run(None, {meta.INPUT_IMAGE: np.ascontiguousarray(images, dtype=np.float32)})[0]
         return out if self.uint8 else to_uint8(out)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.train.step import Phase, StepContext
 
 from gantool_cyclegan import PLUGIN

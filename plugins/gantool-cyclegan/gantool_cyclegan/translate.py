@@ -24,8 +24,8 @@ def translate(
     from rich.console import Console
 
     from gantool.data.folder import list_images
-    from gantool.errors import UserError
-    from gantool.imaging import grid as tile, save_png, to_uint8
+    from gantool.core.errors import UserError
+    from gantool.core.imaging import grid as tile, save_png, to_uint8
 
     from gantool_cyclegan import PLUGIN
     from gantool_cyclegan.runner import Translator, read_images

@@ -11,7 +11,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.losses.lsgan import LSGANLoss
 from gantool.specs import ModelArgs
 from gantool.train.step import StepContext

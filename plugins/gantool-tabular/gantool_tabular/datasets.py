@@ -1,7 +1,7 @@
 """Tables for gantool: `csv:PATH` and `sklearn:NAME` (the datasets scikit-learn ships).
 
 A table is `DataArrays(kind="table")`: float32 `[rows, columns]`, discrete columns holding
-category indices, and `columns` describing each (gantool.tables). Splits: `train` is a
+category indices, and `columns` describing each (gantool.core.tables). Splits: `train` is a
 fixed 80 % of the rows (permutation seed 0), `test` the other 20 %, `all` every row; a
 model trains on `train`, `gantool eval` tests the classifier score on `test`.
 
@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.specs import DataArrays, DataRequest
-from gantool.tables import CONTINUOUS, DISCRETE, check_columns
+from gantool.core.tables import CONTINUOUS, DISCRETE, check_columns
 
 from gantool_tabular import PLUGIN
 

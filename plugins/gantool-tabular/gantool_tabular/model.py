@@ -19,7 +19,7 @@ import dataclasses
 import torch
 from torch import nn
 
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.specs import DataArrays, GanModules, ModelArgs
 
 from gantool_tabular import PLUGIN

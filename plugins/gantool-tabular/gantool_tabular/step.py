@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.train.step import Phase, StepContext
 
 from gantool_tabular import PLUGIN

@@ -17,7 +17,7 @@ def isolated_home(tmp_path_factory, monkeypatch):
 @pytest.fixture
 def iris_csv(tmp_path) -> Path:
     """scikit-learn's iris as a CSV with text labels (150 rows, 4 continuous + 1 discrete)."""
-    from gantool.tables import write_csv
+    from gantool.core.tables import write_csv
 
     from gantool_tabular.datasets import sklearn_table
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 from gantool.specs import DataRequest
 
 from gantool_tabular.datasets import load_csv, load_sklearn

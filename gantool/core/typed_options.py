@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 
 
 def read_int(options: dict[str, Any], key: str, default: int, *, scope: str, minimum: int = 1) -> int:

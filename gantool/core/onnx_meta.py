@@ -20,7 +20,7 @@ TRAINING_STEP = "training_step"
 CONFIG_HASH = "config_hash"
 WEIGHTS = "weights"  # ema | raw
 PRECISION = "precision"  # fp32 | fp16 (inside the graph; inputs and outputs stay float32)
-COLUMNS = "columns"  # tables: JSON list of {name, kind, categories} (gantool.tables)
+COLUMNS = "columns"  # tables: JSON list of {name, kind, categories} (gantool.core.tables)
 DIRECTION = "direction"  # image-to-image: which translator this file is ("a2b"), input `image`
 DATA_OPTIONS = "data_options"  # JSON of the run's [data_options], to load the reference data alike
 

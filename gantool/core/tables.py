@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from gantool.errors import UserError
-from gantool.fsutil import atomic_write
+from gantool.core.errors import UserError
+from gantool.core.fsutil import atomic_write
 
 CONTINUOUS, DISCRETE = "continuous", "discrete"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from gantool.fsutil import atomic_write
+from gantool.core.fsutil import atomic_write
 
 
 def to_uint8(images: np.ndarray) -> np.ndarray:

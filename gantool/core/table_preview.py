@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from gantool.fsutil import atomic_write
-from gantool.tables import CONTINUOUS, category_index
+from gantool.core.fsutil import atomic_write
+from gantool.core.tables import CONTINUOUS, category_index
 
 PANEL_W, PANEL_H, COLS, MAX_PANELS, BINS = 240, 150, 4, 16, 30
 REAL, FAKE = (150, 150, 150), (31, 119, 180)

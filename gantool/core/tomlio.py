@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 
 
 def _value(v: Any) -> str:

@@ -19,7 +19,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from gantool.errors import UserError
+from gantool.core.errors import UserError
 
 MIRROR_ENV = "GANTOOL_DATA_MIRROR"
 CHUNK = 1 << 20
