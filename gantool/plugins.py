@@ -20,7 +20,8 @@ import pluggy
 
 from gantool import hookspecs
 from gantool.core.errors import UserError
-from gantool.specs import DatasetSpec, FeatureExtractorSpec, LossSpec, ModelSpec, check_name
+from gantool.core.typed_options import check_known
+from gantool.specs import DataArrays, DataRequest, DatasetSpec, FeatureExtractorSpec, LossSpec, ModelSpec, check_name
 
 ENTRY_POINT_GROUP = "gantool"
 BUILTIN_MODULES = ("gantool.models", "gantool.losses", "gantool.data", "gantool.metrics.features")
@@ -75,8 +76,18 @@ def _check_callables(kind: str, spec: Any) -> None:
             raise ValueError(f"{kind} {spec.name!r}: flag {flag.flag!r} must start with -- and name a config key")
 
 
+def split_name(text: str) -> tuple[str, str | None]:
+    """`NAME[:ARG]` -> (NAME, ARG), ARG None without a colon: how datasets (`folder:PATH`) and
+    feature extractors (`onnx:PATH`) are named. Only the first colon splits, so ARG may hold
+    colons itself (a URL, a Windows path)."""
+    name, sep, arg = text.partition(":")
+    return name, (arg if sep else None)
+
+
 class Registry:
     """Every registered spec by kind and name, plus which plugin registered it."""
+
+    split = staticmethod(split_name)
 
     def __init__(self) -> None:
         self.specs: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
@@ -119,6 +130,31 @@ class Registry:
             names = ", ".join(f"{p.name} ({p.error})" for p in failed)
             message += f" (failed plugins: {names}; see `gantool plugins`)"
         raise UserError(message)
+
+    def open_dataset(self, text: str, request: DataRequest, *, model: ModelSpec | str | None = None,
+                     kind: str | None = None, mismatch: str | None = None) -> DataArrays:
+        """Load the dataset `text` names (`NAME[:ARG]`) as `request` asks.
+
+        Whatever can be refused without the data is refused before `spec.load`, since a load
+        may be a long download: an unknown name (with a did-you-mean), a data kind that is not
+        `model`'s (a spec or a model name) or not `kind`, and `--set data.KEY` options in
+        `request.options` the dataset does not read. `mismatch` words the `kind` refusal, a
+        format string given `name` (the dataset) and `kind` (its data kind).
+        """
+        name, arg = split_name(text)
+        spec = self.get("dataset", name)
+        if model is not None:
+            model = self.get("model", model) if isinstance(model, str) else model
+            if spec.data_kind != model.data_kind:
+                raise UserError(f"model {model.name!r} trains on {model.data_kind} data "
+                                f"but dataset {name!r} is {spec.data_kind} data")
+        if kind is not None and spec.data_kind != kind:
+            if mismatch is None:
+                raise UserError(f"dataset {name!r} is {spec.data_kind} data, not {kind} data")
+            raise UserError(mismatch.format(name=name, kind=spec.data_kind))
+        if spec.options is not None:
+            check_known(request.options, spec.options, owner=f"dataset {name!r}", scope="data")
+        return spec.load(arg, request)
 
 
 def _selected(ep_name: str, dist_name: str) -> bool:

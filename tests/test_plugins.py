@@ -161,3 +161,60 @@ def test_cli_lists_trains_and_runs_plugin_commands(with_plugins, tmp_path):
     unknown = gantool("train", "nosuchmodel", cwd=tmp_path, env=with_plugins)
     assert unknown.returncode == 2
     assert "failed plugins: broken" in unknown.stderr
+
+
+def _never_load(arg, request):
+    raise AssertionError("loaded although the request should have been refused first")
+
+
+def _registry_with(*specs):
+    """A registry holding only `specs` (no plugin loading), for open_dataset."""
+    reg = plugins.Registry()
+    for spec in specs:
+        reg.add("model" if isinstance(spec, ModelSpec) else "dataset", spec, "tests")
+    return reg
+
+
+def test_split_name_splits_at_the_first_colon_only():
+    assert plugins.split_name("mnist") == ("mnist", None)
+    assert plugins.split_name("mnist:") == ("mnist", "")
+    assert plugins.split_name("folder:C:/faces") == ("folder", "C:/faces")
+    assert plugins.Registry.split("onnx:f.onnx") == ("onnx", "f.onnx")
+
+
+def test_open_dataset_refuses_before_loading():
+    from gantool.specs import DataRequest
+
+    reg = _registry_with(DatasetSpec(name="points", summary="s", load=_never_load, data_kind="vector", options=("sigma",)),
+                         ModelSpec(name="painter", summary="s", build=lambda a: None))
+    with pytest.raises(UserError, match=r"^unknown dataset 'pionts'; did you mean 'points'\?$"):
+        reg.open_dataset("pionts", DataRequest())
+    for model in ("painter", reg.get("model", "painter")):  # a name or the spec
+        with pytest.raises(UserError, match=r"^model 'painter' trains on image data but dataset 'points' is vector data$"):
+            reg.open_dataset("points:x", DataRequest(), model=model)
+    with pytest.raises(UserError, match=r"^dataset 'points' is vector data, not image data$"):
+        reg.open_dataset("points", DataRequest(), kind="image")
+    with pytest.raises(UserError, match=r"^dataset 'points' holds vector data; no\.$"):
+        reg.open_dataset("points", DataRequest(), kind="image", mismatch="dataset {name!r} holds {kind} data; no.")
+    with pytest.raises(UserError, match=r"^dataset 'points' has no option data\.sigam; did you mean data\.sigma\?"):
+        reg.open_dataset("points", DataRequest(options={"sigam": 1.0}))
+
+
+def test_open_dataset_loads_with_the_argument_and_request():
+    import numpy as np
+
+    from gantool.specs import DataArrays, DataRequest
+
+    seen = []
+
+    def load(arg, request):
+        seen.append((arg, request))
+        return DataArrays(x=np.zeros((2, 2), np.float32), kind="vector")
+
+    reg = _registry_with(DatasetSpec(name="points", summary="s", load=load, data_kind="vector", options=("sigma",)),
+                         ModelSpec(name="mlp", summary="s", build=lambda a: None, data_kind="vector"))
+    request = DataRequest(split="test", options={"sigma": 0.5})
+    data = reg.open_dataset("points:a:b", request, model="mlp", kind="vector")
+    assert data.x.shape == (2, 2) and seen == [("a:b", request)]
+    reg.open_dataset("points", DataRequest())
+    assert seen[-1][0] is None

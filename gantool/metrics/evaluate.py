@@ -4,16 +4,21 @@ Generated images come from ONNX Runtime; real images from any dataset plugin. Fe
 the real set are cached under a key of the whole protocol (dataset, split, N, seed, image
 shape, extractor and its weights), so a second evaluation against the same reference
 costs only the generated side. Every result carries that protocol.
+
+`evaluate_generator` and `evaluate_folders` are the whole of `gantool eval`: settings in,
+an `EvalResult` (already written to `eval/<time>.json`) out. They print nothing; what a
+long evaluation is doing goes to an `EvalProgress`, silent unless the caller passes its own.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, ContextManager
 
 import numpy as np
 
@@ -21,19 +26,64 @@ from gantool.core.cache import cache_dir
 from gantool.core.errors import UserError
 from gantool.core.fsutil import atomic_write
 from gantool.metrics.features import Features
+from gantool.plugins import Registry, split_name
+from gantool.specs import DataRequest
 
 METRICS = ("fid", "kid", "is", "pr", "dc", "stacked")
 
 
 @dataclass
 class EvalResult:
+    """Metric values and the protocol that produced them; `kind` (image | table) and `path`
+    (where the result was written, once it is) are for the caller, not the file."""
+
     values: dict[str, float]
     protocol: dict[str, Any]
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    kind: str = "image"
+    path: Path | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"values": self.values, "protocol": self.protocol, "seconds": round(self.seconds, 2)}
+
+
+@dataclass
+class EvalSettings:
+    """What to compute and how, checked when made: before anything is loaded or generated."""
+
+    metrics: str = "fid,kid,is,pr"
+    n: int = 10000  # generated images, and reference images drawn from the dataset
+    seed: int = 0  # of the latents and of the reference subset
+    batch_size: int = 250
+    features: str = "auto"  # auto: lenet-mnist for 1-channel images, else inception
+    resize: str | None = None  # inception preprocessing (tf or pytorch-fid)
+    provider: str = "auto"  # ONNX Runtime provider for generation
+    target: str | None = None  # tables: the discrete column the classifier score predicts
+    chosen: list[str] = field(init=False)  # the parsed metric names
+
+    def __post_init__(self) -> None:
+        self.chosen = parse_metrics(self.metrics)
+        if self.n <= 0:
+            raise UserError(f"-n must be positive, got {self.n}")
+        if self.batch_size <= 0:
+            raise UserError(f"--batch-size must be positive, got {self.batch_size}")
+
+
+class EvalProgress:
+    """How a long evaluation shows what it is doing. This base is silent (library callers,
+    tests); `gantool eval` passes one with spinners and a progress bar."""
+
+    def status(self, text: str) -> ContextManager[Any]:
+        """Wraps one long step (loading a dataset, extracting features)."""
+        return contextlib.nullcontext()
+
+    def sampling(self, total: int, batch_size: int) -> ContextManager[Callable[[int], None]]:
+        """Wraps generation; yields `advance(k)`, called after each batch of k samples."""
+        return contextlib.nullcontext(lambda k: None)
+
+    def note(self, text: str) -> None:
+        """A quiet remark, such as ONNX Runtime falling back to the CPU."""
 
 
 def parse_metrics(text: str) -> list[str]:
@@ -54,14 +104,8 @@ def as_float_images(images: np.ndarray) -> np.ndarray:
 def dataset_images(registry, text: str, n: int, seed: int, image_size: int, channels: int,
                    default_split: str = "train") -> np.ndarray:
     """`n` images (all when n is 0) drawn without replacement by `seed` from a dataset."""
-    from gantool.specs import DataRequest
-    from gantool.train.session import split_data_name
-
-    name, arg = split_data_name(text)
-    spec = registry.get("dataset", name)
-    if spec.data_kind != "image":
-        raise UserError(f"dataset {name!r} is {spec.data_kind} data; image metrics need images")
-    data = spec.load(arg, DataRequest(image_size=image_size, channels=channels, split=default_split))
+    data = registry.open_dataset(text, DataRequest(image_size=image_size, channels=channels, split=default_split),
+                                 kind="image", mismatch="dataset {name!r} is {kind} data; image metrics need images")
     if n and n > len(data.x):
         raise UserError(f"-n {n} is more than the {len(data.x)} images in {text}")
     index = np.random.default_rng(seed).permutation(len(data.x))[:n] if n else np.arange(len(data.x))
@@ -133,3 +177,101 @@ def write_result(result: EvalResult, folder: Path) -> Path:
         suffix += 1
     atomic_write(path, lambda fh: json.dump(result.to_json(), fh, indent=1))
     return path
+
+
+def choose_extractor(registry: Registry, features: str, resize: str | None, image_channels: int):
+    """The feature extractor asked for (auto: lenet-mnist for grey images, else inception)."""
+    if features == "auto":
+        features = "lenet-mnist" if image_channels == 1 else "inception"
+    name, arg = split_name(features)
+    extractor = registry.get("feature extractor", name).factory(arg)
+    if resize is not None:
+        from gantool.metrics.inception import RESIZE_MODES
+
+        if not hasattr(extractor, "resize"):
+            raise UserError(f"--resize applies to the inception features, not {name}")
+        if resize not in RESIZE_MODES:
+            raise UserError(f"--resize must be one of {', '.join(RESIZE_MODES)}, not {resize!r}")
+        extractor.resize = resize
+    return extractor
+
+
+def generated_images(sampler, data: str | None, settings: EvalSettings, progress: EvalProgress):
+    """Images from an ONNX generator, their shape, the reference dataset and what the
+    generator says about itself (for the protocol)."""
+    from gantool.core import onnx_meta as meta
+
+    path = sampler.path
+    if sampler.note:
+        progress.note(sampler.note)
+    md = sampler.info.metadata
+    if sampler.info.kind != "image":
+        raise UserError(f"{path} generates {sampler.info.kind} data; gantool eval scores images")
+    if meta.IMAGE_SHAPE not in md:
+        raise UserError(f"{path} does not say its image shape (metadata {meta.IMAGE_SHAPE}); use --real/--fake on saved images")
+    shape = tuple(int(v) for v in md[meta.IMAGE_SHAPE].split(","))
+    reference = data or md.get(meta.DATASET)
+    if not reference:
+        raise UserError(f"{path} does not name its dataset; pass --data")
+    n, batch_size = settings.n, settings.batch_size
+    with progress.sampling(n, batch_size) as advance:
+        images = as_float_images(sampler.sample(n, seed=settings.seed, batch_size=batch_size, progress=advance))
+    if md.get(meta.OUTPUT_LAYOUT) == "NHWC":  # --uint8 exports
+        images = images.transpose(0, 3, 1, 2)
+    source = {"generator": str(path), "model": md.get(meta.MODEL), "training_step": md.get(meta.TRAINING_STEP),
+              "weights": md.get(meta.WEIGHTS), "provider": sampler.provider}
+    return images, shape, reference, source
+
+
+def evaluate_generator(registry: Registry, path: Path, out_dir: Path, settings: EvalSettings, *,
+                       data: str | None = None, progress: EvalProgress | None = None) -> EvalResult:
+    """Score the ONNX generator at `path` against `data` (default: the dataset it names) and
+    write the result into `out_dir`. A table generator gets the table scores instead
+    (gantool/metrics/table_eval.py)."""
+    from gantool.runtime import Sampler
+
+    progress = progress or EvalProgress()
+    # a named extractor is checked before any image is generated; auto depends on the images
+    extractor = choose_extractor(registry, settings.features, settings.resize, 0) if settings.features != "auto" else None
+    start = time.perf_counter()
+    sampler = Sampler(path, provider=settings.provider)
+    if sampler.info.kind == "table":
+        from gantool.metrics.table_eval import evaluate_table_generator
+
+        return evaluate_table_generator(registry, sampler, out_dir, settings, data=data, progress=progress)
+    fake_images, shape, reference, source = generated_images(sampler, data, settings, progress)
+    extractor = extractor or choose_extractor(registry, settings.features, settings.resize, shape[0])
+    return _score(registry, extractor, settings, (fake_images, shape, reference, source), out_dir, progress, start)
+
+
+def evaluate_folders(registry: Registry, real: str, fake: str, settings: EvalSettings, *, image_size: int = 28,
+                     channels: int = 1, out_dir: Path = Path("eval"), progress: EvalProgress | None = None) -> EvalResult:
+    """Score the image set `fake` (any dataset, e.g. folder:out/) against `real`, both loaded
+    at `image_size` with `channels`, and write the result into `out_dir`."""
+    progress = progress or EvalProgress()
+    extractor = choose_extractor(registry, settings.features, settings.resize, 0) if settings.features != "auto" else None
+    start = time.perf_counter()
+    with progress.status(f"loading {fake}"):
+        fake_images = dataset_images(registry, fake, settings.n, settings.seed, image_size, channels)
+    extractor = extractor or choose_extractor(registry, settings.features, settings.resize, channels)
+    shape = (channels, image_size, image_size)
+    return _score(registry, extractor, settings, (fake_images, shape, real, {"fake": fake}), out_dir, progress, start)
+
+
+def _score(registry: Registry, extractor, settings: EvalSettings, generated: tuple, out_dir: Path,
+           progress: EvalProgress, start: float) -> EvalResult:
+    """Features of both sides (the reference's from the cache when it can), the metrics, the
+    result file. `generated` is (images, shape, reference dataset, source description)."""
+    fake_images, shape, reference, source = generated
+    n, seed = settings.n, settings.seed
+    protocol = {"reference": reference, "n": n, "seed": seed, "image_shape": list(shape), **extractor.protocol}
+    with progress.status(f"features of {reference}"):
+        real_feats, cached = reference_features(
+            extractor, lambda: dataset_images(registry, reference, n, seed, shape[1], shape[0]), protocol)
+    with progress.status("features of the generated images"):
+        fake_feats = extractor(fake_images)
+    values = compute(settings.chosen, real_feats, fake_feats, fake_images)
+    result = EvalResult(values, {**protocol, **source, "metrics": settings.chosen, "reference_cached": cached},
+                        time.perf_counter() - start)
+    result.path = write_result(result, out_dir)
+    return result

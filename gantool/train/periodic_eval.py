@@ -13,7 +13,7 @@ import torch
 from gantool.core.errors import UserError
 from gantool.metrics.evaluate import as_float_images, compute, parse_metrics
 from gantool.specs import DataArrays
-from gantool.train.session import split_data_name
+from gantool.plugins import split_name
 
 
 class PeriodicEval:
@@ -22,7 +22,7 @@ class PeriodicEval:
         if data.kind != "image":
             raise UserError("--eval-every scores images; this run trains on vector data (mode coverage is logged anyway)")
         self.metrics = parse_metrics(metrics)
-        name, arg = split_data_name(features)
+        name, arg = split_name(features)
         self.extractor = registry.get("feature extractor", name).factory(arg)
         n = min(n, len(data.x))
         pick = np.sort(np.random.default_rng(seed).permutation(len(data.x))[:n])

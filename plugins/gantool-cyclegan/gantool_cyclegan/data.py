@@ -35,17 +35,14 @@ def _registry():
 def load_domain(letter: str, source: str, request: DataRequest) -> DataArrays:
     """A folder path, or a gantool dataset NAME[:ARG]; errors say which domain failed."""
     reg = _registry()
-    name, sep, arg = source.partition(":")
-    known = name in reg.names("dataset")
-    if not known and Path(source).expanduser().is_dir():
-        name, arg, sep = "folder", source, ":"
-    elif not known:
-        raise UserError(f"{PLUGIN}: domain {letter}: {source!r} is neither a folder nor a dataset name")
-    spec = reg.get("dataset", name)
-    if spec.data_kind != "image":
-        raise UserError(f"{PLUGIN}: domain {letter}: dataset {name!r} holds {spec.data_kind} data, not images")
-    try:
-        data = spec.load(arg if sep else None, replace(request, options={}))
+    text = source
+    if reg.split(source)[0] not in reg.names("dataset"):
+        if not Path(source).expanduser().is_dir():
+            raise UserError(f"{PLUGIN}: domain {letter}: {source!r} is neither a folder nor a dataset name")
+        text = f"folder:{source}"
+    try:  # the domain's own options are not unpaired's (a, b), so none are passed on
+        data = reg.open_dataset(text, replace(request, options={}), kind="image",
+                                mismatch="dataset {name!r} holds {kind} data, not images")
     except UserError as exc:
         raise UserError(f"{PLUGIN}: domain {letter}: {exc}") from None
     if len(data.x) == 0:
