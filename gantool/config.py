@@ -3,6 +3,12 @@
 Layers, later wins: gantool defaults <- the model's defaults <- the loss's defaults <-
 `--config FILE.toml` <- CLI flags <- `--set key=value`. The resolved config is written to
 the run's config.toml and is all a resumed run needs.
+
+Each RunConfig field declares, once and beside it, its group, its `gantool train` flag (if it
+has one) and its help (`setting(...)`, read back through SETTINGS); gantool/cli/train.py builds
+its options from them. The dataclass stays flat and its field names, types, defaults and
+order are the config.toml/checkpoint format: old run directories must keep loading.
+RESUMABLE_KEYS is the one list of keys `--resume` may change.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ import dataclasses
 import difflib
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,69 +32,123 @@ CHANNELS_LAST = ("auto", "on", "off")  # read by gantool/train/fast_path.use_cha
 COMPILE_MODES = ("", "default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
 
 
+# Every field is declared once, with its group (a panel of `gantool train --help`), its
+# `gantool train` flag when it has one, and its help; cli/train.py builds the options from this.
+GROUPS = {  # group -> title of its help panel, in the order the panels are shown
+    "run": "Run",
+    "training": "Length and batch",
+    "optimizer": "Optimizer",
+    "regularizers": "Regularizers (any loss)",
+    "stabilizers": "Stabilizers",
+    "ema": "EMA",
+    "fast": "Speed",
+    "shape": "Problem shape",
+    "cadence": "Logging and checkpoints",
+    "evaluation": "Evaluation during training",
+    "data": "Data",
+    "distributed": "Multi-process (torchrun)",
+}
+
+
+@dataclass(frozen=True)
+class Setting:
+    """What a RunConfig field is for: `help` documents it (and its flag); a field without a
+    `flag` is set by `--config` or `--set` only. Booleans get `--x/--no-x` from `flag="--x"`."""
+
+    group: str
+    help: str
+    flag: str | None = None
+    metavar: str | None = None
+
+
+def setting(default: Any, group: str, *, help: str, flag: str | None = None, metavar: str | None = None,
+            factory: Any = None) -> Any:
+    """A dataclass field carrying its Setting; `factory` instead of `default` for mutable ones."""
+    if group not in GROUPS:
+        raise ValueError(f"unknown config group {group!r}")
+    if flag is not None and (not flag.startswith("--") or "/" in flag):
+        raise ValueError(f"config flag {flag!r}: one --name; booleans get --no-name themselves")
+    metadata = {"setting": Setting(group, help, flag, metavar)}
+    if factory is not None:
+        return field(default_factory=factory, metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
 @dataclass
 class RunConfig:
-    model: str
-    loss: str = "bce"
-    data: str = "mnist"
-    seed: int = 0
-    device: str = "auto"
-    precision: str = "auto"
-    project: str = "runs"
-    name: str = "exp"
+    """The whole run: flat (cfg.batch_size), written to config.toml and checkpoints as is."""
+
+    model: str = setting(MISSING, "run", help="Model to train (see `gantool plugins`), e.g. dcgan, gan, toy.")
+    loss: str = setting("bce", "run", flag="--loss", help="Adversarial loss, e.g. bce.")
+    data: str = setting("mnist", "run", flag="--data", metavar="NAME[:ARG]",
+                        help="Dataset: mnist, mnist:test, folder:PATH, npz:PATH, ring, grid.")
+    seed: int = setting(0, "run", flag="--seed", help="Random seed (weights, data order, latents).")
+    device: str = setting("auto", "run", flag="--device", help="auto (cuda > mps > cpu), cpu, cuda, cuda:N, mps.")
+    precision: str = setting("auto", "run", flag="--precision", help="auto (bf16 on CUDA), fp32, bf16, fp16.")
+    project: str = setting("runs", "run", flag="--project", help="Folder holding runs (default: runs).")
+    name: str = setting("exp", "run", flag="--name", help="Run name; exp, exp-2, ... never overwrite.")
     # length: `steps` wins when set; otherwise `epochs` passes over the data
-    epochs: int = 1
-    steps: int = 0
-    batch_size: int = 64
-    # optimisation (Adam, or RMSprop for weight-clipped WGAN); lr_d = 0 means "same as lr"
-    optimizer: str = "adam"
-    lr: float = 2e-4
-    lr_d: float = 0.0
-    lr_decay: str = ""  # "linear": both learning rates fall linearly to 0 by the last step
-    beta1: float = 0.5
-    beta2: float = 0.999
-    n_critic: int = 1
-    ema: bool = False
-    ema_decay: float = 0.999
-    sync_bn: bool = False  # with --nproc: BatchNorm statistics over the global batch
+    epochs: int = setting(1, "training", flag="--epochs", help="Passes over the data (ignored when --steps is set).")
+    steps: int = setting(0, "training", flag="--steps", help="Discriminator steps to train for.")
+    batch_size: int = setting(64, "training", flag="--batch-size", help="Images per step.")
+    optimizer: str = setting("adam", "optimizer", help="adam, or rmsprop (weight-clipped WGAN).")
+    lr: float = setting(2e-4, "optimizer", flag="--lr", help="Adam learning rate (both networks).")
+    lr_d: float = setting(0.0, "optimizer", flag="--lr-d", help="Discriminator learning rate (TTUR), if not --lr.")
+    lr_decay: str = setting("", "optimizer", flag="--lr-decay", metavar="linear",
+                            help="Let both learning rates fall linearly to 0 by the last step.")
+    beta1: float = setting(0.5, "optimizer", help="Adam's beta1 (unused by RMSprop).")
+    beta2: float = setting(0.999, "optimizer", help="Adam's beta2 (unused by RMSprop).")
+    n_critic: int = setting(1, "optimizer", flag="--n-critic", help="Discriminator steps per generator step.")
+    ema: bool = setting(False, "ema", flag="--ema", help="Keep an EMA generator for samples and export.")
+    ema_decay: float = setting(0.999, "ema", help="Decay of the EMA generator's running average.")
+    sync_bn: bool = setting(False, "distributed", flag="--sync-bn",
+                            help="With --nproc: BatchNorm statistics over the global batch (SyncBatchNorm).")
     # the fast path (gantool/train/fast_path.py)
-    channels_last: str = "auto"  # auto (image models on CUDA), on, off
-    compile: bool = False  # torch.compile G and D
-    compile_mode: str = ""  # torch.compile mode, e.g. reduce-overhead (CUDA graphs), max-autotune
-    compile_backend: str = "inductor"
-    label_smoothing: float = 0.0
+    channels_last: str = setting("auto", "fast", flag="--channels-last", metavar="auto|on|off",
+                                 help="NHWC memory format for image models (auto: on CUDA).")
+    compile: bool = setting(False, "fast", flag="--compile",
+                            help="torch.compile G and D (--set compile_mode=reduce-overhead for CUDA graphs).")
+    compile_mode: str = setting("", "fast", help="torch.compile mode, e.g. reduce-overhead (CUDA graphs), max-autotune.")
+    compile_backend: str = setting("inductor", "fast", help="torch.compile backend.")
     # regularizers of D, usable with any loss (0 disables); loss presets set them
-    clip_weights: float = 0.0  # WGAN: clamp D's weights to [-c, c] after each D step
-    gp_lambda: float = 0.0  # WGAN-GP: (|grad D(x_hat)| - 1)^2 on real/fake interpolates
-    r1_gamma: float = 0.0  # R1: gamma/2 |grad D(x_real)|^2, applied lazily
-    r1_every: int = 16
-    dragan_lambda: float = 0.0  # DRAGAN: gradient penalty around perturbed real data
+    label_smoothing: float = setting(0.0, "regularizers", flag="--label-smoothing", help="One-sided: real target 1 - s.")
+    clip_weights: float = setting(0.0, "regularizers", help="WGAN: clamp D's weights to [-c, c] after each D step.")
+    gp_lambda: float = setting(0.0, "regularizers", help="WGAN-GP: (|grad D(x_hat)| - 1)^2 on real/fake interpolates.")
+    r1_gamma: float = setting(0.0, "regularizers", help="R1: gamma/2 |grad D(x_real)|^2, applied lazily.")
+    r1_every: int = setting(16, "regularizers", help="Steps between R1 penalties (lazy regularization).")
+    dragan_lambda: float = setting(0.0, "regularizers", help="DRAGAN: gradient penalty around perturbed real data.")
     # stabilizers, usable with any model (gantool/train/stabilizers.py; 0/off disables)
-    instance_noise: float = 0.0  # sigma of noise on D's inputs, annealed linearly to 0 ...
-    instance_noise_steps: int = 0  # ... by this step (0: the end of the run)
-    diffaugment: str = ""  # "color,translation,cutout" or a subset
-    pack: int = 1  # PacGAN: D judges this many samples jointly
-    minibatch_std: bool = False  # D also sees the batch's standard deviation
-    grad_clip: float = 0.0  # clip each network's gradient norm to this
-    historical_averaging: float = 0.0  # penalty weight pulling weights to their running mean
-    # problem shape
-    latent_dim: int = 100
-    image_size: int = 28
-    channels: int = 1
-    # bookkeeping cadence, in steps (0 disables periodic samples/checkpoints)
-    log_every: int = 50
-    sample_every: int = 500
-    checkpoint_every: int = 2000
-    sample_count: int = 64
+    instance_noise: float = setting(0.0, "stabilizers", flag="--instance-noise", metavar="SIGMA",
+                                    help="Gaussian noise on D's inputs, annealed to 0 over the run.")
+    instance_noise_steps: int = setting(0, "stabilizers", help="Step by which instance noise reaches 0 (0: the end of the run).")
+    diffaugment: str = setting("", "stabilizers", flag="--diffaugment", metavar="POLICY",
+                               help="Augment what D sees: color,translation,cutout (any subset).")
+    pack: int = setting(1, "stabilizers", flag="--pack", metavar="M", help="PacGAN: D judges M samples jointly.")
+    minibatch_std: bool = setting(False, "stabilizers", flag="--minibatch-std", help="Show D the batch's standard deviation.")
+    grad_clip: float = setting(0.0, "stabilizers", flag="--grad-clip", metavar="NORM",
+                               help="Clip each network's gradient norm (logged as grad_norm_g/d).")
+    historical_averaging: float = setting(0.0, "stabilizers", flag="--historical-averaging", metavar="LAMBDA",
+                                          help="Pull weights towards their running mean.")
+    latent_dim: int = setting(100, "shape", help="Size of the generator's latent vector.")
+    image_size: int = setting(28, "shape", help="Image height and width, in pixels.")
+    channels: int = setting(1, "shape", help="Image channels: 1 (grey) or 3 (RGB).")
+    # cadence in steps (0 disables periodic samples/checkpoints)
+    log_every: int = setting(50, "cadence", flag="--log-every", help="Steps between metric lines.")
+    sample_every: int = setting(500, "cadence", flag="--sample-every", help="Steps between sample grids (0: end only).")
+    checkpoint_every: int = setting(2000, "cadence", flag="--checkpoint-every", help="Steps between kept checkpoints.")
+    sample_count: int = setting(64, "cadence", help="Images in each sample grid (1..1024).")
     # scoring during training (0 disables): metrics on `eval_n` images against the training data
-    eval_every: int = 0
-    eval_metrics: str = "fid"
-    eval_features: str = "lenet-mnist"
-    eval_n: int = 2000
-    skip_bad: bool = False
-    model_options: dict[str, Any] = field(default_factory=dict)
-    loss_options: dict[str, Any] = field(default_factory=dict)
-    data_options: dict[str, Any] = field(default_factory=dict)
+    eval_every: int = setting(0, "evaluation", flag="--eval-every", metavar="N",
+                              help="Score the generator every N steps into metrics.jsonl (see --eval-metrics).")
+    eval_metrics: str = setting("fid", "evaluation", flag="--eval-metrics",
+                                help="Metrics for --eval-every: fid, kid, is, pr, dc (default fid).")
+    eval_features: str = setting("lenet-mnist", "evaluation", flag="--features",
+                                 help="Feature extractor for --eval-every (default lenet-mnist).")
+    eval_n: int = setting(2000, "evaluation", flag="--eval-n", help="Images per --eval-every evaluation (default 2000).")
+    skip_bad: bool = setting(False, "data", flag="--skip-bad", help="Skip unreadable images in folder datasets.")
+    model_options: dict[str, Any] = setting(None, "run", factory=dict, help="The model's own options (--set model.ngf=32).")
+    loss_options: dict[str, Any] = setting(None, "run", factory=dict, help="The loss's own options (--set loss.minimax=true).")
+    data_options: dict[str, Any] = setting(None, "data", factory=dict, help="The dataset's own options (--set data.KEY=VALUE).")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -104,6 +164,9 @@ class RunConfig:
 
 
 FIELDS = {f.name: f for f in dataclasses.fields(RunConfig)}
+SETTINGS: dict[str, Setting] = {name: f.metadata["setting"] for name, f in FIELDS.items()}
+# the one list of what `gantool train --resume` may change; everything else is the run's as saved
+RESUMABLE_KEYS = ("steps", "epochs", "device")
 
 
 def _coerce(key: str, value: Any, source: str) -> Any:

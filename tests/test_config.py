@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from gantool.core import tomlio
 from gantool.config import RunConfig, from_dict, parse_sets, resolve
+from gantool.core import tomlio
 from gantool.core.errors import UserError
 
 MODEL_DEFAULTS = {"batch_size": 128, "lr": 2e-4, "epochs": 5}
@@ -70,3 +72,32 @@ def test_toml_round_trip_and_hash():
 
 def test_set_values_parse_as_toml():
     assert parse_sets(["a=1e-3", "b=true", "c=[0.5, 0.9]", "d=hello"]) == {"a": 1e-3, "b": True, "c": [0.5, 0.9], "d": "hello"}
+
+
+def test_every_field_declares_its_group_and_help_once():
+    from gantool.config import FIELDS, GROUPS, SETTINGS
+
+    assert set(SETTINGS) == set(FIELDS)
+    for key, setting in SETTINGS.items():
+        assert setting.group in GROUPS and setting.help.strip(), key
+    flags = [s.flag for s in SETTINGS.values() if s.flag]
+    assert len(flags) == len(set(flags)), sorted(f for f in flags if flags.count(f) > 1)
+    assert RunConfig(model="dcgan").batch_size == 64  # still a flat dataclass with its defaults
+
+
+def test_resumable_keys_are_fields():
+    from gantool.config import FIELDS, RESUMABLE_KEYS
+
+    assert set(RESUMABLE_KEYS) <= set(FIELDS) and "lr" not in RESUMABLE_KEYS
+
+
+@pytest.mark.parametrize("kwargs, says", [
+    ({"group": "nowhere"}, "unknown config group 'nowhere'"),
+    ({"group": "run", "flag": "--x/--no-x"}, "booleans get --no-name themselves"),
+    ({"group": "run", "flag": "x"}, "one --name"),
+])
+def test_a_misdeclared_setting_fails_at_import(kwargs, says):
+    from gantool.config import setting
+
+    with pytest.raises(ValueError, match=re.escape(says)):
+        setting(0, help="h", **kwargs)
