@@ -40,7 +40,7 @@ def _trainer(model: str, device: str, batch_size: int | None, sets: dict | None 
     from gantool.config import resolve
     from gantool.plugins import registry
     from gantool.specs import DataArrays
-    from gantool.train.trainer import Trainer
+    from gantool.train.build import build
 
     reg = registry()
     spec = reg.get("model", model)
@@ -53,7 +53,7 @@ def _trainer(model: str, device: str, batch_size: int | None, sets: dict | None 
                           kind="image", labels=np.arange(n) % 10, num_classes=10)
     else:
         data = DataArrays(x=rng.standard_normal((n, 2)).astype(np.float32), kind="vector", labels=None)
-    return Trainer(cfg, spec, reg.get("loss", cfg.loss), data), cfg
+    return build(cfg, spec, reg.get("loss", cfg.loss), data), cfg
 
 
 def _sync(device: torch.device) -> None:
@@ -66,8 +66,8 @@ def train_speed(model: str, device: str, steps: int, warmup: int, batch_size: in
     from torch.utils.flop_counter import FlopCounterMode
 
     trainer, cfg = _trainer(model, device, batch_size, sets)
-    step_fn, batches = trainer.step_fn, trainer.batches
-    trainer.step_context.total_steps = warmup + steps + 1
+    step_fn, batches = trainer.update, trainer.batches
+    trainer.ctx.view.total_steps = warmup + steps + 1
     for i in range(warmup):
         step_fn(i, *batches.next())
     with FlopCounterMode(display=False) as counter:  # one full step, G phase included

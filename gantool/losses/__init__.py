@@ -22,6 +22,11 @@ def register_losses(register):
         factory=lazy("gantool.losses.hinge", "HingeLoss"),
     ))
     register(LossSpec(
+        name="ragan",
+        summary="relativistic average BCE (Jolicoeur-Martineau 2018): D and G compare real with the average fake",
+        factory=lazy("gantool.losses.ragan", "RaGANLoss"),
+    ))
+    register(LossSpec(
         name="wgan",
         summary="Wasserstein critic with weight clipping (RMSprop 5e-5, clip 0.01, n_critic 5)",
         factory=lazy("gantool.losses.wasserstein", "WassersteinLoss"),

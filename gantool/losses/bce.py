@@ -8,10 +8,11 @@ import torch
 import torch.nn.functional as F
 
 from gantool.losses.options import check_options
+from gantool.protocols import AdversarialLoss
 from gantool.core.typed_options import read_bool, read_float
 
 
-class BCELoss:
+class BCELoss(AdversarialLoss):
     """D: BCE(real, 1 - smoothing) + BCE(fake, 0). G: non-saturating -log D(G(z)) by default.
 
     One-sided label smoothing (Salimans et al. 2016) only softens the real target.
@@ -29,7 +30,7 @@ class BCELoss:
             fake, torch.zeros_like(fake)
         )
 
-    def g_loss(self, fake: torch.Tensor) -> torch.Tensor:
+    def g_loss(self, fake: torch.Tensor, real: torch.Tensor | None = None) -> torch.Tensor:
         if self.minimax:
             return -F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake))
         return F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))

@@ -8,14 +8,15 @@ import torch
 import torch.nn.functional as F
 
 from gantool.losses.options import check_options
+from gantool.protocols import AdversarialLoss
 
 
-class HingeLoss:
+class HingeLoss(AdversarialLoss):
     def __init__(self, options: dict[str, Any]):
         check_options("hinge", options, {"label_smoothing"})
 
     def d_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         return F.relu(1.0 - real.float()).mean() + F.relu(1.0 + fake.float()).mean()
 
-    def g_loss(self, fake: torch.Tensor) -> torch.Tensor:
+    def g_loss(self, fake: torch.Tensor, real: torch.Tensor | None = None) -> torch.Tensor:
         return -fake.float().mean()

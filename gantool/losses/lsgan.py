@@ -7,10 +7,11 @@ from typing import Any
 import torch
 
 from gantool.losses.options import check_options
+from gantool.protocols import AdversarialLoss
 from gantool.core.typed_options import read_float
 
 
-class LSGANLoss:
+class LSGANLoss(AdversarialLoss):
     def __init__(self, options: dict[str, Any]):
         check_options("lsgan", options, {"label_smoothing"})
         self.real_target = 1.0 - read_float(options, "label_smoothing", 0.0, 0.0, 0.5, scope="loss")
@@ -18,5 +19,5 @@ class LSGANLoss:
     def d_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         return 0.5 * ((real.float() - self.real_target).pow(2).mean() + fake.float().pow(2).mean())
 
-    def g_loss(self, fake: torch.Tensor) -> torch.Tensor:
+    def g_loss(self, fake: torch.Tensor, real: torch.Tensor | None = None) -> torch.Tensor:
         return 0.5 * (fake.float() - 1.0).pow(2).mean()

@@ -16,7 +16,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gantool.core.errors import UserError
 from gantool.models.conditional import DCGANFeatures, build_conditional
 from gantool.specs import GanModules, ModelArgs
 from gantool.train.step import AdversarialStep, StepContext
@@ -39,9 +38,9 @@ class ACGANDiscriminator(nn.Module):
 
 
 class ACGANStep(AdversarialStep):
+    unsupported = {"minibatch_std": "its discriminator's classifier head would be hidden by the wrapper"}
+
     def __init__(self, ctx: StepContext, aux_weight: float = 1.0, classify_fakes: bool = False):
-        if not hasattr(ctx.discriminator, "heads"):
-            raise UserError("acgan's discriminator cannot be wrapped (drop --minibatch-std)")
         super().__init__(ctx)
         self.aux_weight, self.classify_fakes = aux_weight, classify_fakes
 

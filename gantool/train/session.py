@@ -8,7 +8,7 @@ from typing import Any
 
 from gantool import __version__
 from gantool.core import tomlio
-from gantool.config import RunConfig, from_dict, resolve
+from gantool.config import RESUMABLE_KEYS, RunConfig, from_dict, resolve
 from gantool.core.errors import UserError
 from gantool.plugins import Registry
 from gantool.specs import DataArrays, DataRequest
@@ -88,7 +88,7 @@ def resume_run(registry: Registry, path: Path, flags: dict[str, Any], reporter, 
     if dist.is_main and (pid := run.live_pid()) is not None:
         raise UserError(f"{run.path} is still being trained by process {pid}; stop it first (echo stop >> {run.path}/control)")
     saved = dict(state["config"])
-    for key in ("steps", "epochs", "device"):
+    for key in RESUMABLE_KEYS:
         if key in flags:
             saved[key] = flags[key]
     if "epochs" in flags and "steps" not in flags:

@@ -11,8 +11,8 @@ from rich.console import Console
 
 from gantool.config import RunConfig
 from gantool.plugins import registry
+from gantool.run import RunDir
 from gantool.train.report import PlainReporter
-from gantool.train.rundir import RunDir
 from gantool.train.trainer import Trainer
 from tests.conftest import random_images
 
@@ -38,10 +38,10 @@ def make(tmp_path, **values):
 @pytest.mark.parametrize("values", [{}, {"ema": True, "grad_clip": 1.0}, {"loss": "wgan-gp", "n_critic": 2}])
 def test_steps_do_not_synchronize(tmp_path, values):
     trainer, run = make(tmp_path, **values)
-    assert trainer.precision.name == "bf16" and trainer.channels_last
-    assert trainer.opt_g.defaults.get("fused") and torch.backends.cudnn.benchmark
-    trainer.step_fn(0, *trainer.batches.next())  # warm-up: cudnn autotuning may sync
-    step, batches = trainer.step_fn, trainer.batches
+    assert trainer.precision.name == "bf16" and trainer.batches.channels_last
+    assert trainer.parts.optimizers["g"].defaults.get("fused") and torch.backends.cudnn.benchmark
+    trainer.update(0, *trainer.batches.next())  # warm-up: cudnn autotuning may sync
+    step, batches = trainer.update, trainer.batches
     torch.cuda.synchronize()
     torch.cuda.set_sync_debug_mode("error")
     try:

@@ -13,7 +13,7 @@ from gantool.data.toy2d import load_ring
 from gantool.core.errors import UserError
 from gantool.losses.hinge import HingeLoss
 from gantool.losses.lsgan import LSGANLoss
-from gantool.losses.penalties import dragan_penalty, gradient_penalty, r1_penalty
+from gantool.train.penalties import dragan_penalty, gradient_penalty, r1_penalty
 from gantool.losses.wasserstein import WassersteinLoss
 from gantool.plugins import registry
 from gantool.specs import DataRequest

@@ -19,8 +19,8 @@ from rich.console import Console
 
 from gantool.config import RunConfig
 from gantool.plugins import registry
+from gantool.run import RunDir
 from gantool.train.report import PlainReporter
-from gantool.train.rundir import RunDir
 from gantool.train.trainer import Trainer
 from tests.conftest import random_images
 
@@ -89,8 +89,8 @@ def test_training_steps_never_sync(tmp_path, model, values):
                     checkpoint_every=0, sample_count=8, **values)
     reg = registry()
     trainer = Trainer(cfg, reg.get("model", model), reg.get("loss", cfg.loss), data, PlainReporter(Console(file=StringIO())))
-    trainer.step_fn = Guarded(trainer.step_fn)
-    trainer.batches = Guarded(trainer.batches)
+    trainer.update = Guarded(trainer.update)
+    trainer.parts.batches = Guarded(trainer.parts.batches)
     assert trainer.fit(RunDir.create(tmp_path, model, "exp"), 4) == "finished"
 
 
@@ -101,13 +101,13 @@ def test_the_guard_catches_a_sync(tmp_path):
                     checkpoint_every=0, sample_count=8)
     reg = registry()
     trainer = Trainer(cfg, reg.get("model", "dcgan"), reg.get("loss", "bce"), data, PlainReporter(Console(file=StringIO())))
-    inner = trainer.step_fn
+    inner = trainer.update
 
     def chatty(step, real, labels):
         out = inner(step, real, labels)
         print(out["loss_d"].item())
         return out
 
-    trainer.step_fn = Guarded(chatty)
+    trainer.update = Guarded(chatty)
     with pytest.raises(HostSync, match="Tensor.item"):
         trainer.fit(RunDir.create(tmp_path, "dcgan", "exp"), 2)

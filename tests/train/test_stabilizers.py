@@ -100,7 +100,7 @@ def test_diffaugment_is_differentiable_and_checks_its_policy():
 
 def test_gradient_norm_clipping_bounds_the_applied_gradient(tmp_path):
     trainer, run = make(tmp_path, grad_clip=1e-3, steps=2)
-    out = trainer.step_fn(0, *trainer.batches.next())
+    out = trainer.update(0, *trainer.batches.next())
     assert out["grad_norm_d"].item() > 1e-3  # the norm before clipping is what gets logged
     total = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in trainer.D.parameters()]))
     assert total.item() <= 1e-3 * 1.0001
@@ -126,9 +126,9 @@ def test_historical_averaging_adds_the_pull_towards_the_running_mean():
 def test_historical_average_is_checkpointed(tmp_path):
     trainer, run = make(tmp_path, historical_averaging=0.1, steps=5)
     trainer.fit(run, 5)
-    state = trainer.state_dict()["step_state"]["history"]
+    state = trainer.state_dict()["update_state"]["history"]
     assert state["d"]["count"] == 6 and state["g"]["count"] == 6
     again, _ = make(tmp_path / "again", historical_averaging=0.1, steps=5)
     again.load_state_dict(trainer.state_dict())
-    for a, b in zip(again.step_fn.history["d"].mean, trainer.step_fn.history["d"].mean):
+    for a, b in zip(again.update.history["d"].mean, trainer.update.history["d"].mean):
         assert torch.equal(a, b)

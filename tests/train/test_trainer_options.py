@@ -11,8 +11,8 @@ from gantool.config import RunConfig
 from gantool.data.toy2d import load_ring
 from gantool.losses.bce import BCELoss
 from gantool.plugins import registry
+from gantool.run import RunDir
 from gantool.specs import DataRequest, LossSpec
-from gantool.train.rundir import RunDir
 from gantool.train.trainer import Trainer
 
 
@@ -23,9 +23,9 @@ class CountingLoss(BCELoss):
         CountingLoss.d_calls += 1
         return super().d_loss(real, fake)
 
-    def g_loss(self, fake):
+    def g_loss(self, fake, real=None):
         CountingLoss.g_calls += 1
-        return super().g_loss(fake)
+        return super().g_loss(fake, real)
 
 
 def make(tmp_path, loss_factory=BCELoss, **overrides):
@@ -160,7 +160,7 @@ def test_linear_lr_decay_reaches_zero_and_resumes_on_schedule(tmp_path):
 
     class Recording(BCELoss):
         def d_loss(self, real, fake):
-            seen.append((trainer.opt_g.param_groups[0]["lr"], trainer.opt_d.param_groups[0]["lr"]))
+            seen.append((trainer.parts.optimizers["g"].param_groups[0]["lr"], trainer.parts.optimizers["d"].param_groups[0]["lr"]))
             return super().d_loss(real, fake)
 
     trainer, run = make(tmp_path, Recording, lr=1e-3, lr_d=4e-3, lr_decay="linear")

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from gantool.core.errors import UserError
-from gantool.train.step import Phase, StepContext
+from gantool import Judged, Phase, PhaseLoss, StepContext
 
 from gantool_cyclegan import PLUGIN
 from gantool_cyclegan.pool import ImagePool
@@ -26,10 +26,15 @@ ADVERSARIAL_WEIGHT = 2.0
 
 
 class CycleGANStep:
+    """Phases G (both generators) then D (both discriminators); the loop applies the updates,
+    its regularizers judge each domain's D, and `ctx.view` shapes everything D sees."""
+
+    unsupported = {"minibatch_std": "its two discriminators sit in one module the wrapper would hide"}
+
     def __init__(self, ctx: StepContext, pool_size: int = POOL_SIZE):
         self.ctx = ctx
         self.G, self.D = ctx.generator, ctx.discriminator
-        self.phases = [Phase("G", 1), Phase("D", 1)]
+        self.phases = (Phase("G", "g"), Phase("D", "d"))
         batches = ctx.batches
         if batches.labels is None:
             raise UserError(f"{PLUGIN}: cyclegan trains on two domains; use --data-a A --data-b B")
@@ -53,44 +58,47 @@ class CycleGANStep:
         for key, saved in state.get("pools", {}).items():
             self.pools[key].load_state_dict(saved, self.ctx.device)
 
-    def _optimize(self, loss: torch.Tensor, opt: torch.optim.Optimizer) -> None:
-        opt.zero_grad(set_to_none=True)
-        self.ctx.scaler.scale(loss).backward()
-        self.ctx.scaler.step(opt)
-
-    def __call__(self, step: int, real: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]:
-        c, G, D = self.ctx, self.G, self.D
+    def begin(self, step: int, real: torch.Tensor, labels: torch.Tensor | None, due) -> None:
         n = real.shape[0]
-        real_a, real_b = self.draw(0, n), self.draw(1, n)
+        self.real_a, self.real_b = self.draw(0, n), self.draw(1, n)
+
+    def loss(self, phase: Phase, step: int) -> PhaseLoss:
+        return self._g_loss(step) if phase.net == "g" else self._d_loss(step)
+
+    def _adversarial(self, d: torch.nn.Module, fake: torch.Tensor, real: torch.Tensor, step: int) -> torch.Tensor:
+        view, loss = self.ctx.view, self.ctx.loss
+        real_logits = None
+        if loss.needs_real_in_g:  # a relativistic loss compares with D's view of the reals
+            with torch.no_grad():
+                real_logits = d(view(real, step)).flatten()
+        return loss.g_loss(d(view(fake, step)).flatten(), real_logits)
+
+    def _g_loss(self, step: int) -> PhaseLoss:
+        G, D, real_a, real_b = self.G, self.D, self.real_a, self.real_b
         lam, lam_id = G.lambda_cycle, G.lambda_cycle * G.lambda_identity
-
-        D.requires_grad_(False)  # the G phase must not leave gradients on D's weights
-        with c.autocast():
-            fake_b = G.a2b(real_a)
-            fake_a = G.b2a(real_b)
-            loss_gan = ADVERSARIAL_WEIGHT * (c.loss.g_loss(D.b(fake_b).flatten()) + c.loss.g_loss(D.a(fake_a).flatten()))
-            cycle = F.l1_loss(G.b2a(fake_b).float(), real_a) + F.l1_loss(G.a2b(fake_a).float(), real_b)
-            loss_g = loss_gan + lam * cycle
-            if lam_id:
-                identity = F.l1_loss(G.a2b(real_b).float(), real_b) + F.l1_loss(G.b2a(real_a).float(), real_a)
-                loss_g = loss_g + lam_id * identity
-        self._optimize(loss_g, c.opt_g)
-        D.requires_grad_(True)
-        c.on_generator_step()
-
-        past_a, past_b = self.pools["a"].query(fake_a), self.pools["b"].query(fake_b)
-        with c.autocast():
-            real_logits = torch.cat([D.a(real_a).flatten(), D.b(real_b).flatten()])
-            fake_logits = torch.cat([D.a(past_a).flatten(), D.b(past_b).flatten()])
-            # both Ds in one loss: each half is that domain's LSGAN term, as the paper sums them
-            loss_d = 2 * c.loss.d_loss(real_logits, fake_logits)
-        self._optimize(loss_d, c.opt_d)
-        c.scaler.update()  # one scaler, updated once after both optimizers stepped
-        out = {"loss_g": loss_gan.detach(), "loss_d": loss_d.detach(), "cycle": cycle.detach(),
-               "logit_real": real_logits.detach().float().mean(), "logit_fake": fake_logits.detach().float().mean()}
+        fake_b, fake_a = G.a2b(real_a), G.b2a(real_b)
+        loss_gan = ADVERSARIAL_WEIGHT * (self._adversarial(D.b, fake_b, real_b, step)
+                                         + self._adversarial(D.a, fake_a, real_a, step))
+        cycle = F.l1_loss(G.b2a(fake_b).float(), real_a) + F.l1_loss(G.a2b(fake_a).float(), real_b)
+        loss_g = loss_gan + lam * cycle
+        stats = {"loss_g": loss_gan, "cycle": cycle}
         if lam_id:
-            out["identity"] = identity.detach()
-        return out
+            identity = F.l1_loss(G.a2b(real_b).float(), real_b) + F.l1_loss(G.b2a(real_a).float(), real_a)
+            loss_g = loss_g + lam_id * identity
+            stats["identity"] = identity
+        self.fake_a, self.fake_b = fake_a.detach(), fake_b.detach()
+        return PhaseLoss(loss_g, stats)
+
+    def _d_loss(self, step: int) -> PhaseLoss:
+        D, view = self.D, self.ctx.view
+        past_a, past_b = self.pools["a"].query(self.fake_a), self.pools["b"].query(self.fake_b)
+        shown = [(D.a, view(self.real_a, step), view(past_a, step)), (D.b, view(self.real_b, step), view(past_b, step))]
+        real_logits = torch.cat([d(real).flatten() for d, real, _ in shown])
+        fake_logits = torch.cat([d(fake).flatten() for d, _, fake in shown])
+        # both Ds in one loss: each half is that domain's LSGAN term, as the paper sums them
+        loss_d = 2 * self.ctx.loss.d_loss(real_logits, fake_logits)
+        stats = {"loss_d": loss_d, "logit_real": real_logits.float().mean(), "logit_fake": fake_logits.float().mean()}
+        return PhaseLoss(loss_d, stats, judged=[Judged(d, real, fake) for d, real, fake in shown])
 
 
 def make_step(ctx: StepContext) -> CycleGANStep:

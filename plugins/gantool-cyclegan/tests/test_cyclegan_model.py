@@ -14,7 +14,9 @@ import torch.nn.functional as F
 from gantool.core.errors import UserError
 from gantool.losses.lsgan import LSGANLoss
 from gantool.specs import ModelArgs
+from gantool.train.stabilizers import InputView, Stabilizers
 from gantool.train.step import StepContext
+from gantool.train.update import Update
 
 from gantool_cyclegan.networks import build, translators
 from gantool_cyclegan.pool import ImagePool
@@ -90,12 +92,14 @@ def test_step_losses_and_updates_match_the_paper():
     g0, d0 = copy.deepcopy(g), copy.deepcopy(d)
     x = (torch.rand(10, 3, 16, 16) * 255).to(torch.uint8)
     labels = torch.tensor([0] * 6 + [1] * 4)
-    ctx = StepContext(g, d, torch.optim.SGD(g.parameters(), lr=1.0), torch.optim.SGD(d.parameters(), lr=1.0),
-                      LSGANLoss({}), 1, torch.device("cpu"), contextlib.nullcontext,
-                      torch.amp.GradScaler("cpu", enabled=False), batches=SimpleNamespace(x=x, labels=labels))
+    ctx = StepContext(g, d, LSGANLoss({}), 1, torch.device("cpu"), InputView(Stabilizers()),
+                      batches=SimpleNamespace(x=x, labels=labels))
     step = CycleGANStep(ctx)
+    optimizers = {"g": torch.optim.SGD(g.parameters(), lr=1.0), "d": torch.optim.SGD(d.parameters(), lr=1.0)}
+    update = Update(step, {"g": g, "d": d}, optimizers, torch.amp.GradScaler("cpu", enabled=False),
+                    contextlib.nullcontext)
     torch.manual_seed(3)
-    out = step(0, torch.zeros(3, 3, 16, 16), None)
+    out = update(0, torch.zeros(3, 3, 16, 16), None)
 
     torch.manual_seed(3)  # the same draws, written out: 3 images of A, then 3 of B
     a = x[torch.arange(6)[torch.randint(6, (3,))]].float() / 127.5 - 1

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from gantool.core.errors import UserError
-from gantool.train.step import Phase, StepContext
+from gantool import Judged, Phase, PhaseLoss, StepContext
 
 from gantool_tabular import PLUGIN
 from gantool_tabular.transform import pick
@@ -24,14 +24,20 @@ GP_LAMBDA = 10.0
 
 
 class CTGANStep:
+    """Phases D then G (every n_critic steps); the loop applies the updates and its
+    regularizers, and `ctx.view` adds instance noise to the rows D sees."""
+
+    unsupported = {"pack": "ctgan packs rows itself (model.pac)",
+                   "minibatch_std": "ctgan's critic packs rows itself (model.pac)",
+                   "label_smoothing": "ctgan's critic loss is Wasserstein, which has no targets to smooth"}
+
     def __init__(self, ctx: StepContext):
         self.ctx = ctx
         self.G, self.D = ctx.generator, ctx.discriminator
         self.t = self.G.transform
         if ctx.batches.batch_size % self.D.pac:
             raise UserError(f"{PLUGIN}: --batch-size {ctx.batches.batch_size} must be a multiple of model.pac {self.D.pac}")
-        self.phases = [Phase("D", 1), Phase("G", ctx.n_critic)]
-        self._g_phase = self.phases[1]
+        self.phases = (Phase("D", "d"), Phase("G", "g", every=ctx.n_critic))
         self.rows = ctx.batches.x  # the whole table, on the device where batches are gathered
         self._index_categories()
 
@@ -95,37 +101,32 @@ class CTGANStep:
         empty = noise.new_zeros(n, 0)
         return noise, empty, None, None, real_batch, empty
 
-    def __call__(self, step: int, real: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]:
-        c, n = self.ctx, real.shape[0]
-        noise, cond, _, _, real_rows, cond_real = self._draw(n, real)
+    def begin(self, step: int, real: torch.Tensor, labels: torch.Tensor | None, due) -> None:
+        self.real = real
+
+    def loss(self, phase: Phase, step: int) -> PhaseLoss:
+        return self._d_loss(step) if phase.net == "d" else self._g_loss(step)
+
+    def _d_loss(self, step: int) -> PhaseLoss:
+        view, n = self.ctx.view, self.real.shape[0]
+        noise, cond, _, _, real_rows, cond_real = self._draw(n, self.real)
         # encoded once: the encoding draws each value's mode, and the penalty must see the same rows
-        real_in = torch.cat([self.t.encode(real_rows), cond_real], dim=1)
-        with c.autocast():
-            fake = self.G.activate(self.G.generate(noise, cond))
-            d_real = self.D(real_in)
-            d_fake = self.D(torch.cat([fake.detach(), cond], dim=1))
-        gp = self._gradient_penalty(real_in, torch.cat([fake, cond], 1))
+        real_in = view(torch.cat([self.t.encode(real_rows), cond_real], dim=1), step)
+        fake = self.G.activate(self.G.generate(noise, cond))
+        fake_in = view(torch.cat([fake.detach(), cond], dim=1), step)
+        d_real, d_fake = self.D(real_in), self.D(fake_in)
+        gp = self._gradient_penalty(real_in, fake_in)
         loss_d = d_fake.float().mean() - d_real.float().mean() + GP_LAMBDA * gp
-        c.opt_d.zero_grad(set_to_none=True)
-        c.scaler.scale(loss_d).backward()
-        c.scaler.step(c.opt_d)
-        out = {"loss_d": loss_d.detach(), "gp": gp.detach(), "logit_real": d_real.detach().float().mean(),
-               "logit_fake": d_fake.detach().float().mean()}
-        if self._g_phase.due(step):  # fresh noise and conditions for G, as in the paper
-            noise, cond, column, category, _, _ = self._draw(n, real)
-            self.D.requires_grad_(False)
-            with c.autocast():
-                raw = self.G.generate(noise, cond)
-                adversarial = -self.D(torch.cat([self.G.activate(raw), cond], dim=1)).float().mean()
-                conditional = self._cond_loss(raw, column, category) if column is not None else raw.new_zeros(())
-            c.opt_g.zero_grad(set_to_none=True)
-            c.scaler.scale(adversarial + conditional).backward()
-            c.scaler.step(c.opt_g)
-            self.D.requires_grad_(True)
-            c.on_generator_step()
-            out.update(loss_g=adversarial.detach(), cond_loss=conditional.detach())
-        c.scaler.update()
-        return out
+        stats = {"loss_d": loss_d, "gp": gp, "logit_real": d_real.float().mean(), "logit_fake": d_fake.float().mean()}
+        return PhaseLoss(loss_d, stats, judged=[Judged(self.D, real_in, fake_in)])
+
+    def _g_loss(self, step: int) -> PhaseLoss:
+        # fresh noise and conditions for G, as in the paper
+        noise, cond, column, category, _, _ = self._draw(self.real.shape[0], self.real)
+        raw = self.G.generate(noise, cond)
+        adversarial = -self.D(self.ctx.view(torch.cat([self.G.activate(raw), cond], dim=1), step)).float().mean()
+        conditional = self._cond_loss(raw, column, category) if column is not None else raw.new_zeros(())
+        return PhaseLoss(adversarial + conditional, {"loss_g": adversarial, "cond_loss": conditional})
 
 
 def make_step(ctx: StepContext) -> CTGANStep:
