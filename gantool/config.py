@@ -137,6 +137,8 @@ class RunConfig:
     sample_every: int = setting(500, "cadence", flag="--sample-every", help="Steps between sample grids (0: end only).")
     checkpoint_every: int = setting(2000, "cadence", flag="--checkpoint-every", help="Steps between kept checkpoints.")
     sample_count: int = setting(64, "cadence", help="Images in each sample grid (1..1024).")
+    logger: str = setting("", "cadence", flag="--logger", metavar="NAME[,NAME]",
+                          help="Also log metrics and sample grids to: tensorboard (needs the tensorboard package), or a plugin's logger.")
     # scoring during training (0 disables): metrics on `eval_n` images against the training data
     eval_every: int = setting(0, "evaluation", flag="--eval-every", metavar="N",
                               help="Score the generator every N steps into metrics.jsonl (see --eval-metrics).")
@@ -155,7 +157,7 @@ class RunConfig:
 
     def hash(self) -> str:
         """Short stable hash of what changes the trained model (not where it is saved)."""
-        payload = {k: v for k, v in self.to_dict().items() if k not in ("project", "name", "device")}
+        payload = {k: v for k, v in self.to_dict().items() if k not in ("project", "name", "device", "logger")}
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
     @property

@@ -46,5 +46,10 @@ def register_feature_extractors(register: Callable[[Any], None]) -> None:
 
 
 @hookspec
+def register_loggers(register: Callable[[Any], None]) -> None:
+    """Register training loggers: call `register(LoggerSpec(...))` for each."""
+
+
+@hookspec
 def register_commands(app: Any) -> None:
     """Add CLI commands: `app.add_typer(my_typer_app, name="mycmd")` (a `typer.Typer`)."""

@@ -21,10 +21,10 @@ import pluggy
 from gantool import hookspecs
 from gantool.core.errors import UserError
 from gantool.core.typed_options import check_known
-from gantool.specs import DataArrays, DataRequest, DatasetSpec, FeatureExtractorSpec, LossSpec, ModelSpec, check_name
+from gantool.specs import DataArrays, DataRequest, DatasetSpec, FeatureExtractorSpec, LoggerSpec, LossSpec, ModelSpec, check_name
 
 ENTRY_POINT_GROUP = "gantool"
-BUILTIN_MODULES = ("gantool.models", "gantool.losses", "gantool.data", "gantool.metrics.features")
+BUILTIN_MODULES = ("gantool.models", "gantool.losses", "gantool.data", "gantool.metrics.features", "gantool.train.loggers")
 
 #: kind -> (hook name, spec type)
 KINDS: dict[str, tuple[str, type]] = {
@@ -32,6 +32,7 @@ KINDS: dict[str, tuple[str, type]] = {
     "loss": ("register_losses", LossSpec),
     "dataset": ("register_datasets", DatasetSpec),
     "feature extractor": ("register_feature_extractors", FeatureExtractorSpec),
+    "logger": ("register_loggers", LoggerSpec),
 }
 
 
@@ -59,7 +60,8 @@ class PluginInfo:
 
 
 # the factories each kind of spec must provide, and the optional ones that must be callable when set
-_FACTORIES = {"model": ("build",), "loss": ("factory",), "dataset": ("load",), "feature extractor": ("factory",)}
+_FACTORIES = {"model": ("build",), "loss": ("factory",), "dataset": ("load",), "feature extractor": ("factory",),
+              "logger": ("factory",)}
 _OPTIONAL = ("make_step", "prepare", "make_preview", "translators")
 
 

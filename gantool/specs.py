@@ -173,6 +173,17 @@ class FeatureExtractorSpec:
     defaults: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class LoggerSpec:
+    """A training logger for `gantool train --logger NAME`. `factory(run_path, cfg) -> Logger`
+    (gantool.protocols.Logger); it is created on rank 0 when training starts and gets every
+    metrics line and sample grid through the loop's events."""
+
+    name: str
+    summary: str
+    factory: Callable[..., Any]
+
+
 def lazy(module: str, attr: str) -> Callable[..., Any]:
     """A callable that imports `module.attr` on first use; keeps torch out of start-up."""
 

@@ -17,7 +17,7 @@ from gantool.core.errors import TrainingDiverged
 from gantool.specs import DataArrays, LossSpec, ModelSpec
 from gantool.train import checkpoint, fast_path
 from gantool.train.build import TrainingParts, build
-from gantool.train.callbacks import Callbacks
+from gantool.train.callbacks import Callbacks, attach_logger
 from gantool.train.commands import Commands
 from gantool.train.distributed import Dist
 from gantool.train.meter import Meter
@@ -41,8 +41,11 @@ class Trainer:
         classes = data.num_classes if model.conditional else 0
         self.preview = make_preview(model, data, classes, cfg.sample_count, cfg.seed, self.device)
         self.periodic_eval = None
+        from gantool.plugins import registry
+
+        # loggers are looked up now, so an unknown name is refused before the run folder exists
+        self._logger_specs = [registry().get("logger", n.strip()) for n in cfg.logger.split(",") if n.strip()]
         if cfg.eval_every and dist.is_main:
-            from gantool.plugins import registry
             from gantool.train.periodic_eval import PeriodicEval
 
             self.periodic_eval = PeriodicEval(registry(), cfg.eval_metrics, cfg.eval_features, cfg.eval_n, data,
@@ -264,6 +267,9 @@ class Trainer:
         self._status("running")
         self.reporter.start(total_steps, self.step, f"{self.cfg.model}/{self.run.path.name}")
         if self.dist.is_main:
+            for spec in self._logger_specs:
+                attach_logger(self.callbacks, spec.factory(run.path, self.cfg))
+            self._logger_specs = []  # attached once, even if fit() is called again
             self.callbacks.fire("on_train_start", self, total_steps=total_steps, resumed=resumed)
         self.G.train()
         self.D.train()
