@@ -50,8 +50,8 @@ def train_one(recipe: str, dataset: str, seed: int, steps: int, batch_size: int,
     torch.set_num_threads(1)  # one process per core beats two threads on these small nets
     from gantool.config import resolve
     from gantool.plugins import registry
+    from gantool.run import RunDir
     from gantool.specs import DataRequest
-    from gantool.train.rundir import RunDir
     from gantool.train.trainer import Trainer
 
     reg = registry()

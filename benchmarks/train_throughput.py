@@ -22,9 +22,9 @@ from torch import nn
 
 from gantool.config import RunConfig
 from gantool.plugins import registry
+from gantool.run import RunDir
 from gantool.specs import DataArrays, ModelArgs
 from gantool.train.report import PlainReporter
-from gantool.train.rundir import RunDir
 from gantool.train.trainer import Trainer
 
 

@@ -76,8 +76,8 @@ def train_checkpoint(run_root: Path, model: str, data, steps: int = 2, **cfg_val
     from rich.console import Console
 
     from gantool.config import RunConfig
+    from gantool.run import RunDir
     from gantool.train.report import PlainReporter
-    from gantool.train.rundir import RunDir
     from gantool.train.trainer import Trainer
 
     values = {"model": model, "data": "test", "steps": steps, "batch_size": 8, "log_every": steps,

@@ -10,17 +10,12 @@ import typer
 
 
 def _generator_file(path: Path) -> tuple[Path, Path]:
-    """The ONNX generator to score and the folder its eval/ results go to."""
-    from gantool.core.errors import UserError
+    """The ONNX generator to score (a run directory's by gantool.run's rule) and the folder
+    its eval/ results go to."""
+    from gantool.run import generator_file
 
-    if path.is_dir():
-        exported = sorted(path.glob("*.onnx"), key=lambda p: p.stat().st_mtime)
-        if not exported:
-            raise UserError(f"no exported generator in {path}; run `gantool export {path} --onnx` first")
-        return exported[-1], path
-    if not path.is_file():
-        raise UserError(f"{path} does not exist; give a generator .onnx or a run directory")
-    return path, path.parent
+    onnx = generator_file(path)
+    return onnx, path if path.is_dir() else onnx.parent
 
 
 def _extractor(reg, features: str, resize: str | None, image_channels: int):
@@ -74,7 +69,7 @@ def _generate(sampler, folder: Path, data: str | None, n: int, seed: int, batch_
 def register(app: typer.Typer) -> None:
     @app.command("eval")
     def eval_(
-        generator: Optional[Path] = typer.Argument(None, metavar="[GEN.onnx|RUN_DIR]", help="Generator to score (a run directory uses its newest .onnx)."),
+        generator: Optional[Path] = typer.Argument(None, metavar="[GEN.onnx|RUN_DIR]", help="Generator to score (a run directory uses its generator.onnx)."),
         data: Optional[str] = typer.Option(None, "--data", metavar="DATASET[:SPLIT]", help="Reference images (default: the dataset the generator was trained on)."),
         n: int = typer.Option(10000, "-n", help="Generated images, and reference images drawn from the dataset."),
         metrics: str = typer.Option("fid,kid,is,pr", "--metrics", help="Any of fid, kid, is, pr (precision/recall), dc (density/coverage), stacked (Stacked MNIST modes)."),

@@ -19,9 +19,9 @@ def register(app: typer.Typer) -> None:
         +/- smoothing, m next metric, q quit (training goes on).
         """
         from gantool.core.errors import UserError
+        from gantool.run import find_runs
         from gantool.tui.app import MonitorApp
         from gantool.tui.graphics import choose
-        from gantool.tui.runfiles import find_runs
 
         if not path.exists():
             raise UserError(f"{path} does not exist; give a run directory or a project folder (e.g. runs)")

@@ -16,9 +16,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Plot losses and other metrics of a run (raw and smoothed) to a PNG."""
         from gantool.core.errors import UserError
-        from gantool.plot import plot as draw
+        from gantool.run import RunLayout
+        from gantool.tui.plot import plot as draw
 
-        if not (run_dir / "metrics.jsonl").exists() and not (run_dir / "config.toml").exists():
+        layout = RunLayout(run_dir)
+        if not layout.metrics.exists() and not layout.config.exists():
             raise UserError(f"{run_dir} is not a gantool run directory")
         if output.exists() and not force:
             raise UserError(f"{output} exists; pass --force to replace it")

@@ -10,19 +10,6 @@ from typing import Callable, Iterator, Optional
 import typer
 
 
-def _model_path(source: Path) -> Path:
-    from gantool.core.errors import UserError
-
-    if source.is_dir():
-        candidate = source / "generator.onnx"
-        if not candidate.is_file():
-            raise UserError(f"{source} has no generator.onnx; export it first: gantool export {source} --onnx")
-        return candidate
-    if not source.exists():
-        raise UserError(f"{source} does not exist")
-    return source
-
-
 def _labels(sampler, n: int, label: Optional[int], all_labels: Optional[str]):
     import numpy as np
 
@@ -77,6 +64,7 @@ def register(app: typer.Typer) -> None:
 
         from gantool.core.errors import UserError
         from gantool.core.imaging import grid
+        from gantool.run import generator_file
         from gantool.runtime import Sampler, outputs
 
         err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -84,7 +72,7 @@ def register(app: typer.Typer) -> None:
             raise UserError(f"-n must be positive, got {n}")
         if batch_size <= 0:
             raise UserError(f"--batch-size must be positive, got {batch_size}")
-        sampler = Sampler(_model_path(source), provider)
+        sampler = Sampler(generator_file(source), provider)
         info = sampler.info
         output = output or Path("samples.csv" if info.kind == "table" else "samples.png")
         if interpolate is not None and interpolate < 2:

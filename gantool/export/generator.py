@@ -13,8 +13,8 @@ from torch.nn.utils import parametrize
 from gantool.config import RunConfig, from_dict
 from gantool.core.errors import UserError
 from gantool.plugins import registry
+from gantool.run import checkpoint
 from gantool.specs import ModelArgs, ModelSpec
-from gantool.train import checkpoint
 
 
 @dataclass
@@ -82,5 +82,4 @@ def load(path: Path, weights: str | None = None) -> TrainedGenerator:
         raise UserError(f"checkpoint {ckpt_path} does not fit model {cfg.model!r} ({str(exc).splitlines()[0][:200]})") from None
     generator.eval().requires_grad_(False)
     fold_spectral_norm(generator)
-    run_dir = ckpt_path.parent.parent if ckpt_path.parent.name == "checkpoints" else None
-    return TrainedGenerator(generator, spec, cfg, args, int(state["step"]), chosen, run_dir)
+    return TrainedGenerator(generator, spec, cfg, args, int(state["step"]), chosen, checkpoint.run_dir_of(ckpt_path))

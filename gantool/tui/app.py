@@ -18,8 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Header, Label, RichLog, Sparkline, Static
 
-from gantool.train.control import send
-from gantool.tui.runfiles import RunView, find_runs
+from gantool.run import RunView, find_runs, send
 from gantool.tui.widgets import GraphicSampleImage, MetricChart, SampleImage
 
 STATE_STYLE = {"running": "green", "paused": "yellow", "finished": "blue", "stopped": "cyan",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable
 
-from gantool.train.control import send
+from gantool.run import send
 from gantool.tui.app import MonitorApp
 from gantool.tui.graphics import choose
 

@@ -1,4 +1,4 @@
-"""`gantool plot`: a run's curves as a PNG (Pillow only), one panel per group of metrics.
+"""`gantool plot`: a run's curves as a PNG (Pillow only, no Textual), one panel per group of metrics.
 
 Losses share a panel, `logit_*` share one, every other metric gets its own. Each series is
 drawn raw (light) and smoothed (solid), as the seed tutorials plot their loss curves.
@@ -11,8 +11,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from gantool.core.errors import UserError
 from gantool.core.fsutil import atomic_write
-from gantool.tui.runfiles import Series
+from gantool.run import Series, read_series
+from gantool.run.layout import METRICS
 
 PALETTE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75)]
 WIDTH, PANEL_H, MARGIN_L, MARGIN_R, MARGIN_T, MARGIN_B = 1100, 330, 80, 30, 36, 40
@@ -81,16 +83,10 @@ def _panel(draw: ImageDraw.ImageDraw, top: int, title: str, keys: list[str], ser
 
 def plot(run_dir: Path, out: Path) -> int:
     """Draw the run's metrics into `out`; returns the number of panels."""
-    from gantool.tui.runfiles import JsonlTail
-
-    series = Series()
-    records, _ = JsonlTail(run_dir / "metrics.jsonl").read()
-    series.add(records)
+    series = read_series(run_dir)
     panels = groups(series)
     if not panels:
-        from gantool.core.errors import UserError
-
-        raise UserError(f"{run_dir} has no metrics yet (metrics.jsonl is missing or empty)")
+        raise UserError(f"{run_dir} has no metrics yet ({METRICS} is missing or empty)")
     image = Image.new("RGB", (WIDTH, PANEL_H * len(panels)), "white")
     draw = ImageDraw.Draw(image)
     font, small = ImageFont.load_default(size=16), ImageFont.load_default(size=12)

@@ -9,8 +9,8 @@ from rich.text import Text
 from textual.containers import Container
 from textual.widgets import Static
 
+from gantool.run import RunView
 from gantool.tui.render import chart, halfblocks
-from gantool.tui.runfiles import RunView
 
 
 class MetricChart(Static):

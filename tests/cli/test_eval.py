@@ -46,7 +46,7 @@ def test_a_generator_scores_far_worse_than_real_data(tmp_path, mnist_mirror):
 def test_errors_are_one_line_with_exit_2(tmp_path, mnist_mirror):
     run = train_checkpoint(tmp_path, "dcgan", random_images(n=32), model_options={"ngf": 8, "ndf": 8})
     cases = [
-        (["eval", str(run)], "no exported generator"),
+        (["eval", str(run)], "has no generator.onnx; export it first"),  # the same rule and words as sample
         (["eval", "--real", "mnist:test", "--fake", "mnist", "-n", "0"], "-n must be positive"),
         (["eval", "--real", "mnist:test", "--fake", "mnist", "--metrics", "fid,bleu"], "unknown metric bleu"),
         (["eval", "--real", "mnist:test"], "go together"),

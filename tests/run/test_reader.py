@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 
-from gantool.tui.runfiles import JsonlTail, RunView, Series, find_runs
+from gantool.run import JsonlTail, RunView, Series, find_runs
 
 
 def test_half_written_line_waits_until_complete(tmp_path):

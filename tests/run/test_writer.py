@@ -1,4 +1,5 @@
-"""The run directory contract, control commands, signals, kill -9 and divergence."""
+"""The run directory contract, control commands, signals, kill -9 and divergence; the
+writer's own repairs (trim, partial events, temp files) and liveness."""
 
 from __future__ import annotations
 
@@ -16,12 +17,11 @@ from PIL import Image
 
 from gantool.config import RunConfig
 from gantool.data.toy2d import load_ring
-from gantool.core.errors import TrainingDiverged
+from gantool.core.errors import TrainingDiverged, UserError
 from gantool.losses.bce import BCELoss
 from gantool.plugins import registry
+from gantool.run import RunDir, SilentRunDir, send, writer_pid
 from gantool.specs import DataRequest, LossSpec
-from gantool.train.control import send
-from gantool.train.rundir import RunDir
 from gantool.train.trainer import Trainer
 from tests.conftest import gantool, read_jsonl
 
@@ -197,3 +197,53 @@ def test_nan_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_path):
     state = torch.load(run.checkpoints / "last.pt", weights_only=True)
     assert state["step"] == 4
     assert all(torch.isfinite(v).all() for v in state["generator"].values())
+
+
+def test_create_never_reuses_a_name_and_open_refuses_a_stranger(tmp_path):
+    first = RunDir.create(tmp_path, "toy", "exp")
+    second = RunDir.create(tmp_path, "toy", "exp")
+    assert (first.path.name, second.path.name) == ("exp", "exp-2")
+    assert first.samples.is_dir() and first.checkpoints.is_dir()
+    (tmp_path / "stranger").mkdir()
+    with pytest.raises(UserError, match="is not a gantool run directory"):
+        RunDir.open(tmp_path / "stranger")
+    assert RunDir.open(first.path).path == first.path  # checkpoints/ is enough
+
+
+def test_resume_repairs_what_a_crash_leaves(tmp_path):
+    run = RunDir.create(tmp_path, "toy", "exp")
+    for step in (2, 4, 6):
+        run.metrics({"step": step, "loss_d": 1.0})
+    with open(run.layout.metrics, "a") as fh:
+        fh.write('{"step": 8, "lo')  # killed mid-line
+    assert run.trim_metrics(4) == 2 and [r["step"] for r in read_jsonl(run.layout.metrics)] == [2, 4]
+    assert run.trim_metrics(4) == 0
+    run.event("started", 0)
+    with open(run.layout.events, "a") as fh:
+        fh.write('{"event": "sam')
+    run.repair_events()
+    assert [e["event"] for e in read_jsonl(run.layout.events)] == ["started"]
+    (run.checkpoints / ".last.pt.abc.tmp").write_bytes(b"half")
+    (run.checkpoints / ".step-0000004.pt.link").write_bytes(b"half")
+    (run.path / ".keep").write_text("not ours")  # only our temp suffixes go
+    assert run.remove_temp_files() == 2 and (run.path / ".keep").exists()
+
+
+def test_status_names_a_live_writer_only(tmp_path):
+    run = RunDir.create(tmp_path, "toy", "exp")
+    assert run.live_pid() is None
+    run.status(state="running", step=1)
+    assert run.live_pid() is None  # this process is the writer: not "another" one
+    status = json.loads(run.layout.status.read_text())
+    assert writer_pid(status) == status["pid"]
+    assert writer_pid({**status, "state": "finished"}) is None
+    assert writer_pid({**status, "heartbeat": time.time() - 60}) is None  # no heartbeat for 30 s: stale
+
+
+def test_silent_run_dir_writes_nothing(tmp_path):
+    silent = SilentRunDir(tmp_path / "toy" / "exp")
+    silent.write_config("x")
+    silent.event("started", 0)
+    silent.metrics({"step": 1})
+    silent.status(state="running")
+    assert not (tmp_path / "toy").exists()

@@ -11,10 +11,10 @@ from PIL import Image
 
 from gantool.data.toy2d import load_ring
 from gantool.plugins import registry
+from gantool.run import RunDir
 from gantool.specs import DataRequest
 from gantool.config import RunConfig
 from gantool.train.report import quiet_reporter
-from gantool.train.rundir import RunDir
 from gantool.train.trainer import Trainer
 from gantool.tui.live import train_with_dashboard
 from tests.cli.test_errors import assert_user_error
