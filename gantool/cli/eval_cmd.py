@@ -1,8 +1,12 @@
-"""`gantool eval`: FID/KID/IS/precision-recall of a generator, or of one image set against another."""
+"""`gantool eval`: FID/KID/IS/precision-recall of a generator, or of one image set against another.
+
+Parsing and printing only: the evaluation is gantool.metrics.evaluate (`evaluate_generator`,
+`evaluate_folders`; table generators: gantool/metrics/table_eval.py), which reports what it
+is doing through the spinners and the bar made here.
+"""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Optional
 
@@ -18,52 +22,45 @@ def _generator_file(path: Path) -> tuple[Path, Path]:
     return onnx, path if path.is_dir() else onnx.parent
 
 
-def _extractor(reg, features: str, resize: str | None, image_channels: int):
-    """The feature extractor asked for (auto: lenet-mnist for grey images, else inception)."""
-    from gantool.core.errors import UserError
-    from gantool.train.session import split_data_name
-
-    if features == "auto":
-        features = "lenet-mnist" if image_channels == 1 else "inception"
-    name, arg = split_data_name(features)
-    extractor = reg.get("feature extractor", name).factory(arg)
-    if resize is not None:
-        from gantool.metrics.inception import RESIZE_MODES
-
-        if not hasattr(extractor, "resize"):
-            raise UserError(f"--resize applies to the inception features, not {name}")
-        if resize not in RESIZE_MODES:
-            raise UserError(f"--resize must be one of {', '.join(RESIZE_MODES)}, not {resize!r}")
-        extractor.resize = resize
-    return extractor
-
-
-def _generate(sampler, folder: Path, data: str | None, n: int, seed: int, batch_size: int, console):
-    """Images from an ONNX generator, with what it says about itself."""
-    from gantool.core import onnx_meta as meta
+def _console_progress(console):
+    """An EvalProgress on stderr: a spinner for each long step, a bar for long sampling, the
+    CPU-fallback note dimmed."""
     from gantool.cli.sample import sampling_progress
-    from gantool.core.errors import UserError
-    from gantool.metrics.evaluate import as_float_images
+    from gantool.metrics.evaluate import EvalProgress
 
-    path = sampler.path
-    if sampler.note:
-        console.print(sampler.note, style="dim")
-    md = sampler.info.metadata
-    if sampler.info.kind != "image":
-        raise UserError(f"{path} generates {sampler.info.kind} data; gantool eval scores images")
-    if meta.IMAGE_SHAPE not in md:
-        raise UserError(f"{path} does not say its image shape (metadata {meta.IMAGE_SHAPE}); use --real/--fake on saved images")
-    shape = tuple(int(v) for v in md[meta.IMAGE_SHAPE].split(","))
-    reference = data or md.get(meta.DATASET)
-    if not reference:
-        raise UserError(f"{path} does not name its dataset; pass --data")
-    with sampling_progress(n, batch_size) as advance:
-        images = as_float_images(sampler.sample(n, seed=seed, batch_size=batch_size, progress=advance))
-    if md.get(meta.OUTPUT_LAYOUT) == "NHWC":  # --uint8 exports
-        images = images.transpose(0, 3, 1, 2)
-    source = {"generator": str(path), "model": md.get(meta.MODEL), "training_step": md.get(meta.TRAINING_STEP),
-              "weights": md.get(meta.WEIGHTS), "provider": sampler.provider}
-    return images, shape, reference, source, folder / "eval"
+    class ConsoleProgress(EvalProgress):
+        def status(self, text: str):
+            return console.status(text)
+
+        def sampling(self, total: int, batch_size: int):
+            return sampling_progress(total, batch_size)
+
+        def note(self, text: str) -> None:
+            console.print(text, style="dim")
+
+    return ConsoleProgress()
+
+
+def _print_result(result, console) -> None:
+    """The values as a table on stdout, then where they were written, on stderr."""
+    from rich.console import Console
+    from rich.table import Table
+
+    p = result.protocol
+    if result.kind == "table":
+        rows = p["real_rows"]
+        title = (f"{p['model']} vs {p['reference']}  ({p['n']} synthetic rows; "
+                 f"{rows['train']} real train / {rows['test']} real test rows)")
+    else:
+        title = f"{p.get('model') or p.get('fake')} vs {p['reference']}  ({p['n']} images, {p['extractor']} features)"
+    table = Table(title=title)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for key, value in result.values.items():
+        shown = f"{value:.4f}" if isinstance(value, float) or result.kind == "table" else str(value)
+        table.add_row(key, shown)
+    Console().print(table)
+    console.print(f"written {result.path}" + ("  (reference features from cache)" if p.get("reference_cached") else ""))
 
 
 def register(app: typer.Typer) -> None:
@@ -95,58 +92,26 @@ def register(app: typer.Typer) -> None:
         tested on real held-out rows against one trained on real rows (see docs/metrics.md).
         """
         from rich.console import Console
-        from rich.table import Table
 
         from gantool.core.errors import UserError
         from gantool.metrics import evaluate as ev
         from gantool.plugins import registry
+        from gantool.run.layout import EVAL
 
-        chosen = ev.parse_metrics(metrics)
-        if n <= 0:
-            raise UserError(f"-n must be positive, got {n}")
-        if batch_size <= 0:
-            raise UserError(f"--batch-size must be positive, got {batch_size}")
-        reg = registry()
+        settings = ev.EvalSettings(metrics=metrics, n=n, seed=seed, batch_size=batch_size, features=features,
+                                   resize=resize, provider=provider, target=target)
         console = Console(stderr=True)
-        # a named extractor is checked before any image is generated; auto depends on the images
-        extractor = _extractor(reg, features, resize, 0) if features != "auto" else None
-        start = time.perf_counter()
+        progress = _console_progress(console)
         if (real is None) != (fake is None):
             raise UserError("--real and --fake go together")
         if real is not None:
             if generator is not None:
                 raise UserError("give either a generator or --real/--fake, not both")
-            out_dir, reference, source = Path("eval"), real, {"fake": fake}
-            shape = (channels, image_size, image_size)
-            with console.status(f"loading {fake}"):
-                fake_images = ev.dataset_images(reg, fake, n, seed, image_size, channels)
+            result = ev.evaluate_folders(registry(), real, fake, settings, image_size=image_size, channels=channels,
+                                         out_dir=Path(EVAL), progress=progress)
         else:
             if generator is None:
                 raise UserError("give a generator (.onnx or run directory), or --real A --fake B")
             path, folder = _generator_file(generator)
-            from gantool.runtime import Sampler
-
-            sampler = Sampler(path, provider=provider)
-            if sampler.info.kind == "table":
-                from gantool.cli.eval_table import eval_table
-
-                return eval_table(sampler, folder, data, n, seed, batch_size, target, console)
-            fake_images, shape, reference, source, out_dir = _generate(sampler, folder, data, n, seed, batch_size, console)
-        extractor = extractor or _extractor(reg, features, resize, shape[0])
-        protocol = {"reference": reference, "n": n, "seed": seed, "image_shape": list(shape), **extractor.protocol}
-        with console.status(f"features of {reference}"):
-            real_feats, cached = ev.reference_features(
-                extractor, lambda: ev.dataset_images(reg, reference, n, seed, shape[1], shape[0]), protocol)
-        with console.status("features of the generated images"):
-            fake_feats = extractor(fake_images)
-        values = ev.compute(chosen, real_feats, fake_feats, fake_images)
-        result = ev.EvalResult(values, {**protocol, **source, "metrics": chosen, "reference_cached": cached},
-                               time.perf_counter() - start)
-        written = ev.write_result(result, out_dir)
-        table = Table(title=f"{source.get('model') or fake} vs {reference}  ({n} images, {protocol['extractor']} features)")
-        table.add_column("metric")
-        table.add_column("value", justify="right")
-        for key, value in values.items():
-            table.add_row(key, f"{value:.4f}" if isinstance(value, float) else str(value))
-        Console().print(table)
-        console.print(f"written {written}" + ("  (reference features from cache)" if cached else ""))
+            result = ev.evaluate_generator(registry(), path, folder / EVAL, settings, data=data, progress=progress)
+        _print_result(result, console)

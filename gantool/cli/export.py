@@ -34,18 +34,16 @@ def register(app: typer.Typer) -> None:
 
         from gantool.core.errors import UserError
         from gantool.export import generator
+        from gantool.export.naming import export_paths
         from gantool.export.onnx_export import export as export_onnx
 
         if not onnx:
             raise UserError("choose an export format: --onnx")
         gen = generator.load(source, weights)
-        if output is None:
-            base = gen.run_dir if gen.run_dir is not None else source.parent
-            name = "generator" + ("-uint8" if uint8 else "") + ("-fp16" if fp16 else "") + ".onnx"
-            output = base / name
         parts = gen.translators()  # an image-to-image model: one file per direction
-        targets = [(part, output if part.direction is None else
-                    output.with_name(f"{output.stem}-{part.direction}{output.suffix or '.onnx'}")) for part in parts]
+        folder = gen.run_dir if gen.run_dir is not None else source.parent
+        paths = export_paths(folder, [part.direction for part in parts], output=output, uint8=uint8, fp16=fp16)
+        targets = list(zip(parts, paths))
         for _, path in targets:  # refuse before writing anything, not halfway through
             if path.exists() and not force:
                 raise UserError(f"{path} exists; pass --force to replace it or -o to write elsewhere")

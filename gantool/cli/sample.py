@@ -1,4 +1,8 @@
-"""`gantool sample MODEL.onnx|RUN_DIR`: generate with ONNX Runtime; torch is never imported."""
+"""`gantool sample MODEL.onnx|RUN_DIR`: generate with ONNX Runtime; torch is never imported.
+
+Parsing and printing: writing the samples is gantool/runtime/outputs.py, the latent walk of
+--interpolate gantool/runtime/interpolate.py.
+"""
 
 from __future__ import annotations
 
@@ -59,11 +63,9 @@ def register(app: typer.Typer) -> None:
         force: bool = typer.Option(False, "--force", help="Replace an existing output."),
     ) -> None:
         """Generate samples from an ONNX generator with ONNX Runtime (no PyTorch needed)."""
-        import numpy as np
         from rich.console import Console
 
         from gantool.core.errors import UserError
-        from gantool.core.imaging import grid
         from gantool.run import generator_file
         from gantool.runtime import Sampler, outputs
 
@@ -82,12 +84,10 @@ def register(app: typer.Typer) -> None:
         chosen = sampler.check_labels(chosen, n)  # a conditional model with none asked for cycles classes
 
         if interpolate is not None:
-            a, b = sampler.latents(n, seed), sampler.latents(n, seed + 1)
-            z = np.concatenate([outputs.slerp(a, b, t / (interpolate - 1)) for t in range(interpolate)])
-            frame_labels = None if chosen is None else np.tile(chosen, interpolate)
-            with sampling_progress(len(z), batch_size) as advance:
-                images = outputs.as_uint8_images(sampler.generate(z, frame_labels, batch_size, advance), info.uint8)
-            frames = [grid(images[i * n : (i + 1) * n], columns) for i in range(interpolate)]
+            from gantool.runtime.interpolate import walk_frames
+
+            with sampling_progress(n * interpolate, batch_size) as advance:
+                frames = walk_frames(sampler, n, seed, interpolate, chosen, columns, batch_size, advance)
             outputs.write_gif(frames, output)
             _note(err, sampler)
             err.print(f"wrote {interpolate} frames of {n} samples to {output} ({sampler.provider})")
@@ -96,17 +96,7 @@ def register(app: typer.Typer) -> None:
         z = sampler.latents(n, seed)
         with sampling_progress(n, batch_size) as advance:
             out = sampler.generate(z, chosen, batch_size, advance)
-        if info.kind == "image":
-            images = outputs.as_uint8_images(out, info.uint8)
-            outputs.write_images(images, output, fmt, columns, z, chosen)
-        elif info.kind == "table":
-            from gantool.core import onnx_meta as meta
-
-            if meta.COLUMNS not in info.metadata:
-                raise UserError(f"{sampler.path} generates a table but does not describe its columns (metadata {meta.COLUMNS})")
-            outputs.write_table(out, output, fmt, z, info.metadata[meta.COLUMNS])
-        else:
-            outputs.write_vectors(out, output, fmt, z)
+        outputs.write_samples(sampler, out, output, fmt, columns, z, chosen)
         _note(err, sampler)
         err.print(f"wrote {n} samples to {output} ({sampler.provider}, seed {seed})")
 

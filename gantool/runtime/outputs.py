@@ -1,4 +1,5 @@
-"""Writing generated samples: a PNG grid, a folder of PNGs, an NPZ, a CSV or a GIF walk."""
+"""Writing generated samples: a PNG grid, a folder of PNGs, an NPZ, a CSV or a GIF walk
+(whose frames gantool/runtime/interpolate.py makes)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,23 @@ def check_destination(path: Path, kind: str, force: bool, animated: bool = False
     if not probe.is_dir() or not os.access(probe, os.W_OK):
         raise UserError(f"cannot write {path}: {probe} is not a writable folder")
     return fmt
+
+
+def write_samples(sampler, out: np.ndarray, path: Path, fmt: str, columns: int | None, z: np.ndarray,
+                  labels: np.ndarray | None) -> None:
+    """What `sampler`'s generator made from `z` (and `labels`) to `path` in `fmt` (as
+    `check_destination` decided): images, table rows or vectors, by what the model generates."""
+    info = sampler.info
+    if info.kind == "image":
+        write_images(as_uint8_images(out, info.uint8), path, fmt, columns, z, labels)
+    elif info.kind == "table":
+        from gantool.core import onnx_meta as meta
+
+        if meta.COLUMNS not in info.metadata:
+            raise UserError(f"{sampler.path} generates a table but does not describe its columns (metadata {meta.COLUMNS})")
+        write_table(out, path, fmt, z, info.metadata[meta.COLUMNS])
+    else:
+        write_vectors(out, path, fmt, z)
 
 
 def write_images(images: np.ndarray, path: Path, fmt: str, columns: int | None,
@@ -100,13 +118,3 @@ def _save_npz(path: Path, **arrays: np.ndarray) -> None:
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)
     atomic_write(path, lambda fh: fh.write(buffer.getvalue()), mode="wb")
-
-
-def slerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
-    """Spherical interpolation, the usual path between Gaussian latents (keeps their norm)."""
-    na, nb = a / np.linalg.norm(a, axis=1, keepdims=True), b / np.linalg.norm(b, axis=1, keepdims=True)
-    omega = np.arccos(np.clip((na * nb).sum(axis=1, keepdims=True), -1.0, 1.0))
-    so = np.sin(omega)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.where(so < 1e-6, (1 - t) * a + t * b, np.sin((1 - t) * omega) / so * a + np.sin(t * omega) / so * b)
-    return out.astype(np.float32)

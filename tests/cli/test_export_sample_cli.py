@@ -146,3 +146,19 @@ def test_vector_generator_to_csv_and_scatter(tmp_path):
     assert rows[0] == "x0,x1" and len(rows) == 51
     assert gantool("sample", str(run), "-n", "50", "-o", "pts.png", cwd=tmp_path).returncode == 0
     assert_user_error(gantool("sample", str(run), "-o", "pts.gif", cwd=tmp_path), "use .csv, .npz, .png")
+
+
+def test_export_file_names():
+    from pathlib import Path
+
+    from gantool.export.naming import default_name, export_paths
+    from gantool.run.layout import GENERATOR
+
+    assert default_name() == GENERATOR == "generator.onnx"  # the run's generator is what export writes
+    assert default_name(uint8=True) == "generator-uint8.onnx" and default_name(fp16=True) == "generator-fp16.onnx"
+    assert default_name(uint8=True, fp16=True) == "generator-uint8-fp16.onnx"
+    run = Path("runs/dcgan/exp")
+    assert export_paths(run, [None]) == [run / "generator.onnx"]
+    assert export_paths(run, ["a2b", "b2a"], fp16=True) == [run / "generator-fp16-a2b.onnx", run / "generator-fp16-b2a.onnx"]
+    assert export_paths(run, [None], output=Path("out/g.onnx")) == [Path("out/g.onnx")]
+    assert export_paths(run, ["a2b"], output=Path("out/t")) == [Path("out/t-a2b.onnx")]

@@ -10,7 +10,7 @@ from gantool.core.errors import UserError
 from gantool.export import generator
 from gantool.export.onnx_export import export
 from gantool.runtime import Sampler
-from gantool.runtime.outputs import slerp
+from gantool.runtime.interpolate import slerp
 from tests.conftest import random_images, train_checkpoint
 
 
