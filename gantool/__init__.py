@@ -37,20 +37,25 @@ _PUBLIC = {
     # the training step a custom step is built from (torch)
     "StepContext": "gantool.train.step", "AdversarialStep": "gantool.train.step",
     # errors and helpers plugins share
-    "UserError": "gantool.core.errors", "typed_options": "gantool.core", "tables": "gantool.core",
-    "onnx_meta": "gantool.core", "imaging": "gantool.core", "images": "gantool.data",
-    "registry": "gantool.plugins",
+    "UserError": "gantool.core.errors", "registry": "gantool.plugins", "open_session": "gantool.runtime.sampler",
+    "onnx_meta": "gantool.core", "typed_options": "gantool.core",
+    "to_uint8": "gantool.core.imaging", "image_grid": "gantool.core.imaging:grid", "save_png": "gantool.core.imaging",
+    "fit_pil": "gantool.data.images", "fit_array": "gantool.data.images", "list_images": "gantool.data.folder",
+    "CONTINUOUS": "gantool.core.tables", "DISCRETE": "gantool.core.tables", "check_columns": "gantool.core.tables",
+    "write_csv": "gantool.core.tables",
 }
 
 __all__ = ["__version__", "hookimpl", *_PUBLIC]
 
 
 def __getattr__(name: str) -> Any:
-    module = _PUBLIC.get(name)
-    if module is None:
+    where = _PUBLIC.get(name)
+    if where is None:
         raise AttributeError(f"module 'gantool' has no attribute {name!r}")
+    module, _, attr = where.partition(":")  # "module:attr" when the public name is an alias
     imported = import_module(module)
-    value = getattr(imported, name) if hasattr(imported, name) else import_module(f"{module}.{name}")
+    attr = attr or name
+    value = getattr(imported, attr) if hasattr(imported, attr) else import_module(f"{module}.{attr}")
     globals()[name] = value  # cache: the next access is a plain attribute
     return value
 

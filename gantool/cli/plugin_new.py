@@ -44,8 +44,7 @@ the hook functions below (see gantool/hookspecs.py for all hooks). Build torch m
 inside `build` so that `gantool --help` never has to import torch.
 """
 
-from gantool import hookimpl
-from gantool.specs import GanModules, ModelArgs, ModelSpec
+from gantool import GanModules, ModelArgs, ModelSpec, hookimpl
 
 
 def build(args: ModelArgs) -> GanModules:

@@ -14,7 +14,7 @@ import time
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
-from gantool.train.control import ControlFile
+from gantool.run import ControlFile
 from gantool.train.distributed import ControlSync, Dist
 
 

@@ -16,25 +16,15 @@ from gantool.train.distributed import Dist
 from gantool.core.typed_options import check_known
 
 
-def split_data_name(text: str) -> tuple[str, str | None]:
-    name, sep, arg = text.partition(":")
-    return name, (arg if sep else None)
-
-
 def load_data(registry: Registry, cfg: RunConfig, split: str = "train") -> DataArrays:
-    name, arg = split_data_name(cfg.data)
-    spec = registry.get("dataset", name)
+    """The run's dataset; misspelt options and a wrong data kind are refused before a
+    possibly long download (Registry.open_dataset)."""
     model = registry.get("model", cfg.model)
-    if spec.data_kind != model.data_kind:  # checked before a possibly long download
-        raise UserError(f"model {model.name!r} trains on {model.data_kind} data but dataset {name!r} is {spec.data_kind} data")
-    # misspelt options, like the data kind, are refused before a possibly long download
     if model.options is not None:
         check_known(cfg.model_options, model.options, owner=f"model {model.name!r}", scope="model")
-    if spec.options is not None:
-        check_known(cfg.data_options, spec.options, owner=f"dataset {name!r}", scope="data")
     request = DataRequest(image_size=cfg.image_size, channels=cfg.channels, split=split, skip_bad=cfg.skip_bad,
                           options=dict(cfg.data_options))
-    data = spec.load(arg, request)
+    data = registry.open_dataset(cfg.data, request, model=model)
     if data.skipped:
         print(f"skipped {data.skipped} unreadable image(s)")
     return data
@@ -55,7 +45,7 @@ def total_steps(cfg: RunConfig, steps_per_epoch: int) -> int:
 
 def new_run(registry: Registry, model: str, config_file: Path | None, flags: dict[str, Any], sets: dict[str, Any], reporter,
             dist: Dist = Dist()):
-    from gantool.train.rundir import RunDir, SilentRunDir
+    from gantool.run import RunDir, SilentRunDir
     from gantool.train.trainer import Trainer
 
     spec = registry.get("model", model)
@@ -78,8 +68,8 @@ def describe(dist: Dist) -> str:
 
 
 def resume_run(registry: Registry, path: Path, flags: dict[str, Any], reporter, dist: Dist = Dist()):
-    from gantool.train import checkpoint
-    from gantool.train.rundir import RunDir, SilentRunDir
+    from gantool.run import checkpoint
+    from gantool.run import RunDir, SilentRunDir
     from gantool.train.trainer import Trainer
 
     ckpt_path = checkpoint.find(path)

@@ -15,7 +15,8 @@ import torch
 from gantool.config import RunConfig
 from gantool.core.errors import TrainingDiverged
 from gantool.specs import DataArrays, LossSpec, ModelSpec
-from gantool.train import checkpoint, fast_path
+from gantool.run import RunDir, checkpoint
+from gantool.train import fast_path
 from gantool.train.build import TrainingParts, build
 from gantool.train.callbacks import Callbacks, attach_logger
 from gantool.train.commands import Commands
@@ -23,7 +24,6 @@ from gantool.train.distributed import Dist
 from gantool.train.meter import Meter
 from gantool.train.previews import make_preview
 from gantool.train.report import PlainReporter
-from gantool.train.rundir import CONTROL, RunDir
 from gantool.train.state import Progress, load_state_dict, rng_install, rng_snapshot, state_dict
 
 HEARTBEAT_S = 2.0
@@ -116,7 +116,7 @@ class Trainer:
         if not self.dist.is_main:  # every process holds the same weights; one draws
             return ""
         g = self.ema.model if self.ema else self.G
-        path = self.run.samples / f"step-{self.step:07d}.png"
+        path = self.run.layout.sample(self.step)
         was_training = g.training
         g.eval()
         try:  # eagerly even when compiled: another batch size would compile a second graph
@@ -260,7 +260,7 @@ class Trainer:
         """Before the first step: the run folder, control, events, status and the RNG stream."""
         self.run, self.total = run, total_steps
         self.parts.ctx.view.total_steps = total_steps  # instance noise anneals over the run
-        self.commands = Commands(self.run.file(CONTROL), self.dist)
+        self.commands = Commands(self.run.layout.control, self.dist)
         self.received_signal = None
         info = {"device": str(self.device), "precision": self.precision.name, "total_steps": total_steps}
         self.run.event("resumed" if resumed else "started", self.step, **info)

@@ -14,7 +14,7 @@ from gantool.core.errors import UserError
 from gantool.data.toy2d import load_ring
 from gantool.specs import DataRequest, LoggerSpec
 from gantool.train.report import PlainReporter
-from gantool.train.rundir import RunDir
+from gantool.run import RunDir
 from gantool.train.trainer import Trainer
 from tests.conftest import gantool, read_jsonl
 

@@ -17,8 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gantool.core.errors import UserError
-from gantool.specs import DataArrays, DataRequest
+from gantool import DataArrays, DataRequest, UserError
 
 from gantool_cyclegan import PLUGIN
 
@@ -27,7 +26,7 @@ STROKE, BACKGROUND = np.array([255, 176, 32]), np.array([24, 40, 112])  # amber 
 
 
 def _registry():
-    from gantool.plugins import registry
+    from gantool import registry
 
     return registry()
 
@@ -75,15 +74,14 @@ def recolor(gray: np.ndarray) -> np.ndarray:
 
 
 def load_recolored_mnist(arg: str | None, request: DataRequest) -> DataArrays:
-    from gantool.data import mnist
-    from gantool.data.images import fit_array
+    from gantool import fit_array, registry
 
     half = arg or "b"
     if half not in ("a", "b"):
         raise UserError(f"{PLUGIN}: recolored-mnist has halves a (as is) and b (recoloured), not {half!r}")
     if request.channels != 3:
         raise UserError(f"{PLUGIN}: recolored-mnist is in colour; train with --set channels=3")
-    digits = mnist.load("train", replace(request, channels=1, options={}))
+    digits = registry().get("dataset", "mnist").load("train", replace(request, channels=1, options={}))
     keep = slice(0, None, 2) if half == "a" else slice(1, None, 2)
     gray = digits.x[keep]
     x = fit_array(gray, request.image_size, 3) if half == "a" else recolor(gray)

@@ -13,8 +13,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from gantool.core.errors import UserError
-from gantool.specs import GanModules, ModelArgs
+from gantool import GanModules, ModelArgs, UserError
 
 from gantool_cyclegan import PLUGIN
 

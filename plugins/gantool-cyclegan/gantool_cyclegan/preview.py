@@ -6,8 +6,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from gantool.core.imaging import to_uint8
-from gantool.specs import DataArrays
+from gantool import DataArrays, to_uint8
 
 COLUMNS = 8
 

@@ -7,15 +7,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from gantool.core import onnx_meta as meta
-from gantool.core.errors import UserError
+from gantool import UserError, onnx_meta as meta
 
 from gantool_cyclegan import PLUGIN
 
 
 class Translator:
     def __init__(self, path: Path, provider: str = "auto"):
-        from gantool.runtime.sampler import open_session
+        from gantool import open_session
 
         self.session, self.note = open_session(path, provider, prefix=f"{PLUGIN}: ")
         inputs = self.session.get_inputs()
@@ -37,7 +36,7 @@ class Translator:
 
     def __call__(self, images: np.ndarray) -> np.ndarray:
         """float [N, C, H, W] in [-1, 1] -> uint8 [N, H, W, C]."""
-        from gantool.core.imaging import to_uint8
+        from gantool import to_uint8
 
         out = self.session.run(None, {meta.INPUT_IMAGE: np.ascontiguousarray(images, dtype=np.float32)})[0]
         return out if self.uint8 else to_uint8(out)
@@ -45,7 +44,7 @@ class Translator:
 
 def read_images(paths: list[Path], channels: int, size: int) -> np.ndarray:
     """Image files -> float [N, C, size, size] in [-1, 1] (resized, centre-cropped)."""
-    from gantool.data.images import fit_pil
+    from gantool import fit_pil
 
     arrays = []
     for path in paths:

@@ -13,8 +13,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from gantool.core.errors import UserError
-from gantool import Judged, Phase, PhaseLoss, StepContext
+from gantool import Judged, Phase, PhaseLoss, StepContext, UserError
 
 from gantool_cyclegan import PLUGIN
 from gantool_cyclegan.pool import ImagePool

@@ -23,9 +23,7 @@ def translate(
     import numpy as np
     from rich.console import Console
 
-    from gantool.data.folder import list_images
-    from gantool.core.errors import UserError
-    from gantool.core.imaging import grid as tile, save_png, to_uint8
+    from gantool import UserError, image_grid as tile, list_images, save_png, to_uint8
 
     from gantool_cyclegan import PLUGIN
     from gantool_cyclegan.runner import Translator, read_images

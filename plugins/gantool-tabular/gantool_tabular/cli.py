@@ -13,8 +13,7 @@ def table_data(
     force: bool = typer.Option(False, "--force", help="Replace an existing file."),
 ) -> None:
     """Write a table scikit-learn ships (breast-cancer, wine, iris) as CSV, e.g. for csv:PATH."""
-    from gantool.core.errors import UserError
-    from gantool.core.tables import write_csv
+    from gantool import UserError, write_csv
 
     from gantool_tabular import PLUGIN
     from gantool_tabular.datasets import sklearn_table

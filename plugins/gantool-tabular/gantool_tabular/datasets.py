@@ -16,9 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gantool.core.errors import UserError
-from gantool.specs import DataArrays, DataRequest
-from gantool.core.tables import CONTINUOUS, DISCRETE, check_columns
+from gantool import CONTINUOUS, DataArrays, DataRequest, DISCRETE, UserError, check_columns
 
 from gantool_tabular import PLUGIN
 

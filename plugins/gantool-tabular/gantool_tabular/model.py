@@ -19,8 +19,7 @@ import dataclasses
 import torch
 from torch import nn
 
-from gantool.core.errors import UserError
-from gantool.specs import DataArrays, GanModules, ModelArgs
+from gantool import DataArrays, GanModules, ModelArgs, UserError
 
 from gantool_tabular import PLUGIN
 from gantool_tabular.transform import Transform, fit, normal_cdf, pick

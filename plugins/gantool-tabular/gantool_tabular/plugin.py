@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gantool import hookimpl
-from gantool.specs import DatasetSpec, ModelFlag, ModelSpec, lazy
+from gantool import DatasetSpec, ModelFlag, ModelSpec, lazy
 
 
 @hookimpl

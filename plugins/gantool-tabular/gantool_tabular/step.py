@@ -14,8 +14,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from gantool.core.errors import UserError
-from gantool import Judged, Phase, PhaseLoss, StepContext
+from gantool import Judged, Phase, PhaseLoss, StepContext, UserError
 
 from gantool_tabular import PLUGIN
 from gantool_tabular.transform import pick

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from gantool.core.tables import CONTINUOUS
+from gantool import CONTINUOUS
 
 MAX_MODES, MIN_WEIGHT, CLIP = 10, 0.005, 0.99
 
