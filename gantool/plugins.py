@@ -62,17 +62,18 @@ class PluginInfo:
 # the factories each kind of spec must provide, and the optional ones that must be callable when set
 _FACTORIES = {"model": ("build",), "loss": ("factory",), "dataset": ("load",), "feature extractor": ("factory",),
               "logger": ("factory",)}
-_OPTIONAL = ("make_step", "prepare", "make_preview", "translators")
+_OPTIONAL = ("training.make_step", "training.prepare", "outputs.preview", "outputs.translators")
 
 
 def _check_callables(kind: str, spec: Any) -> None:
     for attr in _FACTORIES.get(kind, ()):
         if not callable(getattr(spec, attr, None)):
             raise ValueError(f"{kind} {spec.name!r} is incomplete: {attr} is not callable")
-    for attr in _OPTIONAL:
-        value = getattr(spec, attr, None)
+    for path in _OPTIONAL:
+        group, attr = path.split(".")
+        value = getattr(getattr(spec, group, None), attr, None)
         if value is not None and not callable(value):
-            raise ValueError(f"{kind} {spec.name!r}: {attr} must be callable or None")
+            raise ValueError(f"{kind} {spec.name!r}: {path} must be callable or None")
     for flag in getattr(spec, "flags", ()):
         if not (flag.flag.startswith("--") and flag.key):
             raise ValueError(f"{kind} {spec.name!r}: flag {flag.flag!r} must start with -- and name a config key")

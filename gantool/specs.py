@@ -69,41 +69,57 @@ class ModelFlag:
 
 
 @dataclass(frozen=True)
-class ModelSpec:
-    """An architecture. `build(ModelArgs) -> GanModules`.
+class TrainingHooks:
+    """How a model trains when it is not the default one G against one D."""
 
-    `defaults` are run-config values the model prefers (dataset, loss, batch_size, lr,
-    betas, image_size, latent_dim, epochs, ...); they sit between gantool's defaults and
-    the user's config file. `make_step`, when given, replaces the default adversarial
-    step for models whose training is not one G against one D.
-    """
+    # `make_step(ctx: StepContext) -> TrainingStep` (gantool.protocols): the model's own
+    # phases and their losses; the loop still owns the update
+    make_step: Callable[..., Any] | None = None
+    # `prepare(args, data) -> ModelArgs`: look at the training data before building (a
+    # tabular model fits its column transforms here). What it puts in `args.options` is
+    # saved in checkpoints, so export rebuilds the same network without the data.
+    prepare: Callable[..., Any] | None = None
+    # the custom step follows the data-parallel contract (StepContext.shard for random
+    # draws, train_generator / train_discriminator for the trained networks): --nproc allowed
+    distributed: bool = False
+    # config keys (e.g. "pack", "minibatch_std") the model cannot honour -> why; setting one
+    # is refused with one line before anything is built
+    unsupported: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OutputHooks:
+    """What a model shows and exports when its samples are not simply G(z)."""
+
+    # `preview(data: DataArrays, seed: int) -> draw`, `draw(generator, device) -> (uint8
+    # [N, H, W, C], columns)`: the model draws its own sample grids (an image-to-image model
+    # shows inputs beside their translations)
+    preview: Callable[..., Any] | None = None
+    # `translators(generator) -> {direction: module}`, each module mapping `image`
+    # [N, C, H, W] in [-1, 1] to an image of the same shape; export writes one ONNX file per
+    # direction, with input `image` instead of `z`
+    translators: Callable[..., Any] | None = None
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """An architecture: its identity (`name`, `summary`, `build(ModelArgs) -> GanModules`,
+    `data_kind`, `conditional`), the config it prefers (`defaults`: dataset, loss,
+    batch_size, lr, ..., between gantool's defaults and the user's config file), its option
+    schema (`options`, `flags`), and grouped optional hooks (`training`, `outputs`)."""
 
     name: str
     summary: str
     build: Callable[[ModelArgs], GanModules]
     defaults: dict[str, Any] = field(default_factory=dict)
     data_kind: DataKind = "image"
-    make_step: Callable[..., Any] | None = None
     conditional: bool = False  # the generator is called as G(z, labels)
-    # a custom step that follows the data-parallel contract (StepContext.shard for random
-    # draws, train_generator / train_discriminator for the trained networks) may run under --nproc
-    distributed: bool = False
-    # `prepare(args, data) -> ModelArgs`: look at the training data before building (a
-    # tabular model fits its column transforms here). What it puts in `args.options` is
-    # saved in checkpoints, so export rebuilds the same network without the data.
-    prepare: Callable[..., Any] | None = None
-    flags: tuple[ModelFlag, ...] = ()  # extra `gantool train MODEL --flag VALUE` options
     # the `--set model.KEY` options `build` reads; when given, any other key is refused with
     # one line (a typo is not silently ignored). None: the model checks its options itself.
     options: tuple[str, ...] | None = None
-    # `make_preview(data: DataArrays, seed: int) -> preview`: the model draws its own sample
-    # grids; `preview(generator, device) -> (uint8 [N, H, W, C], columns)`. For models whose
-    # samples are not G(z) (an image-to-image model shows inputs beside their translations).
-    make_preview: Callable[..., Any] | None = None
-    # image-to-image models: `translators(generator) -> {direction: module}`, each module
-    # mapping `image` [N, C, H, W] in [-1, 1] to an image of the same shape; export writes
-    # one ONNX file per direction, with input `image` instead of `z`
-    translators: Callable[..., Any] | None = None
+    flags: tuple[ModelFlag, ...] = ()  # extra `gantool train MODEL --flag VALUE` options
+    training: TrainingHooks = TrainingHooks()
+    outputs: OutputHooks = OutputHooks()
 
 
 @dataclass(frozen=True)

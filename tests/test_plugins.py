@@ -12,7 +12,7 @@ import pytest
 
 from gantool import hookimpl, plugins
 from gantool.core.errors import UserError
-from gantool.specs import DatasetSpec, ModelFlag, ModelSpec
+from gantool.specs import DatasetSpec, ModelFlag, ModelSpec, TrainingHooks
 from tests.conftest import gantool
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -105,7 +105,8 @@ def test_incomplete_spec_is_rejected():
 
 @pytest.mark.parametrize("spec, says", [
     (ModelSpec(name="nobuild", summary="s", build=None), "model 'nobuild' is incomplete: build is not callable"),
-    (ModelSpec(name="badstep", summary="s", build=lambda a: None, make_step="step"), "make_step must be callable"),
+    (ModelSpec(name="badstep", summary="s", build=lambda a: None, training=TrainingHooks(make_step="step")),
+     "training.make_step must be callable"),
     (ModelSpec(name="badflag", summary="s", build=lambda a: None, flags=(ModelFlag("data-a", "data.a"),)),
      "flag 'data-a' must start with --"),
 ])

@@ -35,9 +35,9 @@ class TrainedGenerator:
     def translators(self) -> list["TrainedGenerator"]:
         """One TrainedGenerator per direction of an image-to-image model (its spec's
         `translators`), each exported on its own with input `image`; [self] otherwise."""
-        if self.spec.translators is None:
+        if self.spec.outputs.translators is None:
             return [self]
-        parts = self.spec.translators(self.module)
+        parts = self.spec.outputs.translators(self.module)
         if not parts:
             raise UserError(f"model {self.cfg.model!r} names no translators to export")
         return [dataclasses.replace(self, module=module, direction=name) for name, module in parts.items()]

@@ -1,7 +1,7 @@
 """Built-in architectures, registered through the same hook as any plugin's."""
 
 from gantool import hookimpl
-from gantool.specs import ModelSpec, lazy
+from gantool.specs import ModelSpec, TrainingHooks, lazy
 
 _ADAM_DCGAN = {"optimizer": "adam", "lr": 2e-4, "beta1": 0.5, "beta2": 0.999}
 # the `--set model.KEY` options each family's build reads
@@ -59,7 +59,8 @@ def register_models(register):
         name="acgan",
         summary="ACGAN: label embedding in G, D with an auxiliary classifier head",
         build=lazy("gantool.models.acgan", "build"), options=CONDITIONAL_OPTIONS,
-        make_step=lazy("gantool.models.acgan", "make_step"), distributed=True,
+        training=TrainingHooks(make_step=lazy("gantool.models.acgan", "make_step"), distributed=True,
+                               unsupported={"minibatch_std": "its discriminator's classifier head would be hidden by the wrapper"}),
         conditional=True,
         defaults=conditional,
     ))

@@ -38,8 +38,6 @@ class ACGANDiscriminator(nn.Module):
 
 
 class ACGANStep(AdversarialStep):
-    unsupported = {"minibatch_std": "its discriminator's classifier head would be hidden by the wrapper"}
-
     def __init__(self, ctx: StepContext, aux_weight: float = 1.0, classify_fakes: bool = False):
         super().__init__(ctx)
         self.aux_weight, self.classify_fakes = aux_weight, classify_fakes

@@ -57,6 +57,7 @@ class TrainingParts:
 def build(cfg: RunConfig, model: ModelSpec, loss: LossSpec, data: DataArrays, dist: Dist = Dist()) -> TrainingParts:
     """All training parts, from the seed on; raises UserError before anything is written."""
     _check_data(cfg, model, data, dist)
+    _check_supported(cfg, model, model.training.unsupported)  # before D is wrapped for any of them
     device = dist.device(pick_device(cfg.device))
     dist.init(device)
     precision = pick_precision(cfg.precision, device)
@@ -75,9 +76,9 @@ def build(cfg: RunConfig, model: ModelSpec, loss: LossSpec, data: DataArrays, di
                       stabilizers=stab, conditional=model.conditional, num_classes=data.num_classes,
                       shard=dist.shard, batches=batches, generator_ddp=wrap(G, dist, device),
                       discriminator_ddp=wrap(D, dist, device))
-    step = model.make_step(ctx) if model.make_step else AdversarialStep(ctx)
+    step = model.training.make_step(ctx) if model.training.make_step else AdversarialStep(ctx)
     check_step(step, model.name)
-    _check_supported(cfg, model, step)
+    _check_supported(cfg, model, getattr(step, "unsupported", {}))
     regularizers = Regularizers(cfg.clip_weights, cfg.gp_lambda, cfg.r1_gamma, cfg.r1_every, cfg.dragan_lambda)
     update = Update(step, {"g": G, "d": D}, optimizers, scaler, precision.autocast, stab, regularizers, ema, dist.shard)
     return TrainingParts(cfg, model, device, precision, args, G, D, optimizers, scaler, ema, batches, ctx, step, update)
@@ -87,8 +88,8 @@ def model_args(cfg: RunConfig, model: ModelSpec, data: DataArrays) -> ModelArgs:
     args = ModelArgs(latent_dim=cfg.latent_dim, image_size=cfg.image_size, channels=cfg.channels,
                      num_classes=data.num_classes, data_dim=data.x.shape[1] if data.kind != "image" else 0,
                      options=dict(cfg.model_options))
-    if model.prepare is not None:  # e.g. a tabular model fits its column transforms
-        args = model.prepare(args, data)
+    if model.training.prepare is not None:  # e.g. a tabular model fits its column transforms
+        args = model.training.prepare(args, data)
     return args
 
 
@@ -102,7 +103,7 @@ def optimizer(cfg: RunConfig, module: torch.nn.Module, lr: float, device: torch.
 def _check_data(cfg: RunConfig, model: ModelSpec, data: DataArrays, dist: Dist) -> None:
     if data.kind != model.data_kind:
         raise UserError(f"model {model.name!r} trains on {model.data_kind} data but {cfg.data!r} is {data.kind} data")
-    if dist.enabled and model.make_step and not model.distributed:
+    if dist.enabled and model.training.make_step and not model.training.distributed:
         raise UserError(f"model {model.name!r} has its own training step, which does not support --nproc")
     if model.conditional and not data.num_classes:
         raise UserError(f"model {model.name!r} is conditional and needs a labelled dataset; {cfg.data!r} has no labels")
@@ -133,9 +134,9 @@ def _modules(cfg: RunConfig, model: ModelSpec, args: ModelArgs, stab: Stabilizer
     return G, D, channels_last
 
 
-def _check_supported(cfg: RunConfig, model: ModelSpec, step: Any) -> None:
-    """A flag the model's step truly cannot honour is refused with one line, before training."""
-    for key, reason in getattr(step, "unsupported", {}).items():
+def _check_supported(cfg: RunConfig, model: ModelSpec, unsupported: dict[str, str]) -> None:
+    """A flag the model (or its step) truly cannot honour is refused with one line, before training."""
+    for key, reason in unsupported.items():
         if key in _OFF and getattr(cfg, key) != _OFF[key]:
             flag = "--" + key.replace("_", "-")
             raise UserError(f"model {model.name!r} cannot use {flag} ({reason})")

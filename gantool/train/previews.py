@@ -89,6 +89,6 @@ BY_KIND: dict[str, type] = {"image": ImageGrid, "vector": Scatter, "table": Tabl
 
 def make_preview(model: Any, data: DataArrays, num_classes: int, count: int, seed: int,
                  device: torch.device) -> Preview:
-    if model.make_preview is not None:
-        return ModelPreview(model.make_preview(data, seed), device, count)
+    if model.outputs.preview is not None:
+        return ModelPreview(model.outputs.preview(data, seed), device, count)
     return BY_KIND[data.kind](data, num_classes, count)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import onnx
 import onnxruntime as ort
@@ -16,7 +18,7 @@ from gantool.core.errors import UserError
 from gantool.export import generator
 from gantool.export.onnx_export import export
 from gantool.core.imaging import to_uint8
-from gantool.specs import DataRequest, GanModules, ModelSpec
+from gantool.specs import DataRequest, GanModules, ModelSpec, TrainingHooks
 from tests.conftest import random_images, train_checkpoint
 
 CASES = {
@@ -130,26 +132,29 @@ def conditional_model():
 class LabelStep:
     """The default step ignores labels; this one feeds them to G (what cgan will do)."""
 
+    unsupported: dict = {}
+
     def __init__(self, ctx):
-        from gantool.train.step import Phase
+        from gantool import Phase
 
-        self.ctx, self.phases = ctx, [Phase("D", 1)]
+        self.ctx, self.phases = ctx, [Phase("D", "d")]
 
-    def __call__(self, step, real, labels):
+    def begin(self, step, real, labels, due):
+        self.real, self.labels = real, labels
+
+    def loss(self, phase, step):
+        from gantool import PhaseLoss
+
         c = self.ctx
-        fake = c.generator(torch.randn(real.shape[0], c.latent_dim), labels)
-        loss = c.loss.d_loss(c.discriminator(real), c.discriminator(fake.detach()))
-        c.opt_d.zero_grad()
-        loss.backward()
-        c.opt_d.step()
-        c.scaler.update()
-        return {"loss_d": loss.detach()}
+        fake = c.generator(torch.randn(self.real.shape[0], c.latent_dim), self.labels)
+        loss = c.loss.d_loss(c.discriminator(self.real), c.discriminator(fake.detach()))
+        return PhaseLoss(loss, {"loss_d": loss})
 
 
 def test_conditional_export_has_labels_and_folds_spectral_norm(tmp_path, conditional_model, monkeypatch):
     spec = plugins.registry().get("model", "condtest")
     monkeypatch.setitem(plugins.registry().specs["model"], "condtest",
-                        ModelSpec(**{**spec.__dict__, "make_step": LabelStep}))
+                        dataclasses.replace(spec, training=TrainingHooks(make_step=LabelStep)))
     run = train_checkpoint(tmp_path, "condtest", random_images(size=4, classes=3), image_size=4, latent_dim=6)
     gen = generator.load(run)
     names = [n for n, _ in gen.module.named_parameters()]

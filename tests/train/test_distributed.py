@@ -46,7 +46,7 @@ def _losses(run):
 def _initial_weights():
     from gantool.config import resolve
     from gantool.plugins import registry
-    from gantool.specs import DataRequest
+    from gantool.specs import DataRequest, TrainingHooks
     from gantool.train.trainer import Trainer
 
     reg = registry()
@@ -147,12 +147,12 @@ def test_a_custom_step_without_the_contract_is_refused():
     from gantool.config import resolve
     from gantool.core.errors import UserError
     from gantool.plugins import registry
-    from gantool.specs import DataRequest
+    from gantool.specs import DataRequest, TrainingHooks
     from gantool.train.distributed import Dist
     from gantool.train.trainer import Trainer
 
     reg = registry()
-    model = dataclasses.replace(reg.get("model", "toy"), make_step=lambda ctx: None)
+    model = dataclasses.replace(reg.get("model", "toy"), training=TrainingHooks(make_step=lambda ctx: None))
     cfg = resolve("toy", model.defaults, lambda name: reg.get("loss", name).defaults, None, {"device": "cpu"}, {})
     with pytest.raises(UserError, match="does not support --nproc"):
         Trainer(cfg, model, reg.get("loss", "bce"), reg.get("dataset", "ring").load(None, DataRequest()),

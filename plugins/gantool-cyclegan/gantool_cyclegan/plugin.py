@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from gantool import hookimpl
-from gantool import DatasetSpec, ModelFlag, ModelSpec, lazy
+from gantool import DatasetSpec, ModelFlag, ModelSpec, OutputHooks, TrainingHooks, lazy
 
 
 @hookimpl
@@ -13,9 +13,10 @@ def register_models(register):
         name="cyclegan",
         summary="CycleGAN: unpaired image-to-image translation (ResNet G, PatchGAN D, LSGAN, cycle + identity loss, pool of 50)",
         build=lazy("gantool_cyclegan.networks", "build"),
-        make_step=lazy("gantool_cyclegan.step", "make_step"),
-        make_preview=lazy("gantool_cyclegan.preview", "make_preview"),
-        translators=lazy("gantool_cyclegan.networks", "translators"),
+        training=TrainingHooks(make_step=lazy("gantool_cyclegan.step", "make_step"),
+                               unsupported={"minibatch_std": "its two discriminators sit in one module the wrapper would hide"}),
+        outputs=OutputHooks(preview=lazy("gantool_cyclegan.preview", "make_preview"),
+                            translators=lazy("gantool_cyclegan.networks", "translators")),
         flags=(ModelFlag("--data-a", "data.a", "domain A: a folder of images or a dataset (default: the demo pair)", "DIR"),
                ModelFlag("--data-b", "data.b", "domain B: a folder of images or a dataset", "DIR")),
         # the paper's Adam 2e-4 / 0.5 and LSGAN; 32 px colour images, batch 8 (the paper

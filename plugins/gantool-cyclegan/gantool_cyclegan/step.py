@@ -28,7 +28,7 @@ class CycleGANStep:
     """Phases G (both generators) then D (both discriminators); the loop applies the updates,
     its regularizers judge each domain's D, and `ctx.view` shapes everything D sees."""
 
-    unsupported = {"minibatch_std": "its two discriminators sit in one module the wrapper would hide"}
+    unsupported: dict[str, str] = {}  # the model's refusals are on its spec (TrainingHooks.unsupported)
 
     def __init__(self, ctx: StepContext, pool_size: int = POOL_SIZE):
         self.ctx = ctx

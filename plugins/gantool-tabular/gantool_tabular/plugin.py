@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gantool import hookimpl
-from gantool import DatasetSpec, ModelFlag, ModelSpec, lazy
+from gantool import DatasetSpec, ModelFlag, ModelSpec, TrainingHooks, lazy
 
 
 @hookimpl
@@ -12,8 +12,11 @@ def register_models(register):
         name="ctgan",
         summary="CTGAN for tables: mode-specific normalisation, conditional training-by-sampling, WGAN-GP with packing",
         build=lazy("gantool_tabular.model", "build"),
-        prepare=lazy("gantool_tabular.model", "prepare"),
-        make_step=lazy("gantool_tabular.step", "make_step"),
+        training=TrainingHooks(
+            prepare=lazy("gantool_tabular.model", "prepare"), make_step=lazy("gantool_tabular.step", "make_step"),
+            unsupported={"pack": "ctgan packs rows itself (model.pac)",
+                         "minibatch_std": "ctgan's critic packs rows itself (model.pac)",
+                         "label_smoothing": "ctgan's critic loss is Wasserstein, which has no targets to smooth"}),
         data_kind="table",
         options=("pac",),  # prepare adds the fitted column transforms after this check
         flags=(ModelFlag("--discrete", "data.discrete", "CSV columns to treat as categories (comma-separated)", "COL,..."),),

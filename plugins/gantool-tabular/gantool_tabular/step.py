@@ -26,9 +26,7 @@ class CTGANStep:
     """Phases D then G (every n_critic steps); the loop applies the updates and its
     regularizers, and `ctx.view` adds instance noise to the rows D sees."""
 
-    unsupported = {"pack": "ctgan packs rows itself (model.pac)",
-                   "minibatch_std": "ctgan's critic packs rows itself (model.pac)",
-                   "label_smoothing": "ctgan's critic loss is Wasserstein, which has no targets to smooth"}
+    unsupported: dict[str, str] = {}  # the model's refusals are on its spec (TrainingHooks.unsupported)
 
     def __init__(self, ctx: StepContext):
         self.ctx = ctx
@@ -116,7 +114,7 @@ class CTGANStep:
         d_real, d_fake = self.D(real_in), self.D(fake_in)
         gp = self._gradient_penalty(real_in, fake_in)
         loss_d = d_fake.float().mean() - d_real.float().mean() + GP_LAMBDA * gp
-        stats = {"loss_d": loss_d, "gp": gp, "logit_real": d_real.float().mean(), "logit_fake": d_fake.float().mean()}
+        stats = {"loss_d": loss_d, "gp_pac": gp, "logit_real": d_real.float().mean(), "logit_fake": d_fake.float().mean()}
         return PhaseLoss(loss_d, stats, judged=[Judged(self.D, real_in, fake_in)])
 
     def _g_loss(self, step: int) -> PhaseLoss:
