@@ -46,6 +46,13 @@ def register_feature_extractors(register: Callable[[Any], None]) -> None:
 
 
 @hookspec
+def register_data_kinds(register: Callable[[Any], None]) -> None:
+    """Register kinds of data: call `register(DataKindSpec(...))` for each. A model or
+    dataset names its kind by `data_kind`; previews, sample writers, evaluation and export
+    metadata come from the kind, so core has no branch per kind."""
+
+
+@hookspec
 def register_loggers(register: Callable[[Any], None]) -> None:
     """Register training loggers: call `register(LoggerSpec(...))` for each."""
 

@@ -21,7 +21,7 @@ import pluggy
 from gantool import hookspecs
 from gantool.core.errors import UserError
 from gantool.core.typed_options import check_known
-from gantool.specs import DataArrays, DataRequest, DatasetSpec, FeatureExtractorSpec, LoggerSpec, LossSpec, ModelSpec, check_name
+from gantool.specs import DataArrays, DataKindSpec, DataRequest, DatasetSpec, FeatureExtractorSpec, LoggerSpec, LossSpec, ModelSpec, check_name
 
 ENTRY_POINT_GROUP = "gantool"
 BUILTIN_MODULES = ("gantool.models", "gantool.losses", "gantool.data", "gantool.metrics.features", "gantool.train.loggers")
@@ -33,6 +33,7 @@ KINDS: dict[str, tuple[str, type]] = {
     "dataset": ("register_datasets", DatasetSpec),
     "feature extractor": ("register_feature_extractors", FeatureExtractorSpec),
     "logger": ("register_loggers", LoggerSpec),
+    "data kind": ("register_data_kinds", DataKindSpec),
 }
 
 
@@ -61,8 +62,9 @@ class PluginInfo:
 
 # the factories each kind of spec must provide, and the optional ones that must be callable when set
 _FACTORIES = {"model": ("build",), "loss": ("factory",), "dataset": ("load",), "feature extractor": ("factory",),
-              "logger": ("factory",)}
-_OPTIONAL = ("training.make_step", "training.prepare", "outputs.preview", "outputs.translators")
+              "logger": ("factory",), "data kind": ("preview", "write")}
+_OPTIONAL = ("training.make_step", "training.prepare", "outputs.preview", "outputs.translators", "evaluate",
+             "onnx_metadata")
 
 
 def _check_callables(kind: str, spec: Any) -> None:
@@ -70,8 +72,9 @@ def _check_callables(kind: str, spec: Any) -> None:
         if not callable(getattr(spec, attr, None)):
             raise ValueError(f"{kind} {spec.name!r} is incomplete: {attr} is not callable")
     for path in _OPTIONAL:
-        group, attr = path.split(".")
-        value = getattr(getattr(spec, group, None), attr, None)
+        value = spec
+        for attr in path.split("."):
+            value = getattr(value, attr, None)
         if value is not None and not callable(value):
             raise ValueError(f"{kind} {spec.name!r}: {path} must be callable or None")
     for flag in getattr(spec, "flags", ()):

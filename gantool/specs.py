@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal
+from typing import Any, Callable
 
 import numpy as np
 
 from gantool.core.typed_options import read_bool, read_float, read_int
 
-DataKind = Literal["image", "vector", "table"]
+DataKind = str  # a registered data kind (DataKindSpec): image, vector, table, or a plugin's
 
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
@@ -187,6 +187,34 @@ class FeatureExtractorSpec:
     summary: str
     factory: Callable[[str | None], Any]
     defaults: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DataKindSpec:
+    """A kind of data (image, vector, table built in; a plugin adds audio or tokens) and
+    what each stage does with it, so a new kind needs no branch in core:
+
+    - `preview(data, num_classes, count) -> Preview` (gantool.protocols): the training
+      sample grid (called by train, may import torch);
+    - `write(sampler, out, path, fmt, columns, z, labels)`: `gantool sample -o PATH` for
+      each suffix in `suffixes` ("" = a folder), torch-free; `default_output` when -o is
+      not given;
+    - `evaluate(registry, sampler, out_dir, settings, *, data, progress) -> EvalResult`:
+      `gantool eval` of a generator of this kind (None: the image metrics, `metrics`
+      naming their default set);
+    - `onnx_metadata(module, args, cfg) -> dict[str, str]`: extra metadata an export
+      of a generator of this kind carries (a table's columns).
+    """
+
+    name: str
+    summary: str
+    preview: Callable[..., Any]
+    write: Callable[..., None]
+    suffixes: tuple[str, ...] = (".npz",)
+    default_output: str = "samples.npz"
+    metrics: tuple[str, ...] = ()
+    evaluate: Callable[..., Any] | None = None
+    onnx_metadata: Callable[..., dict[str, str]] | None = None
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,7 @@ def register(app: typer.Typer) -> None:
             raise UserError(f"--batch-size must be positive, got {batch_size}")
         sampler = Sampler(generator_file(source), provider)
         info = sampler.info
-        output = output or Path("samples.csv" if info.kind == "table" else "samples.png")
+        output = output or Path(outputs.kind_spec(info.kind).default_output)
         if interpolate is not None and interpolate < 2:
             raise UserError("--interpolate needs at least 2 steps")
         fmt = outputs.check_destination(output, info.kind, force, animated=interpolate is not None)

@@ -1,7 +1,27 @@
 """Built-in datasets, registered through the same hook as any plugin's."""
 
 from gantool import hookimpl
-from gantool.specs import DatasetSpec, lazy
+from gantool.specs import DataKindSpec, DatasetSpec, lazy
+
+
+@hookimpl
+def register_data_kinds(register):
+    register(DataKindSpec(
+        name="image", summary="images [N, C, H, W] in [-1, 1]: grids, PNG folders, FID/KID/IS/PR",
+        preview=lazy("gantool.train.previews", "ImageGrid"), write=lazy("gantool.runtime.outputs", "write_image_samples"),
+        suffixes=(".png", ".npz", ".gif", ""), default_output="samples.png", metrics=("fid", "kid", "is", "pr"),
+    ))
+    register(DataKindSpec(
+        name="vector", summary="points [N, D] (2-D toys): scatter plots, mode coverage, CSV",
+        preview=lazy("gantool.train.previews", "Scatter"), write=lazy("gantool.runtime.outputs", "write_vector_samples"),
+        suffixes=(".png", ".npz", ".csv"), default_output="samples.png",
+    ))
+    register(DataKindSpec(
+        name="table", summary="rows of continuous and discrete columns: histograms, CSV, table scores",
+        preview=lazy("gantool.train.previews", "TableHistograms"),
+        write=lazy("gantool.runtime.outputs", "write_table_samples"), suffixes=(".csv", ".npz"),
+        default_output="samples.csv", evaluate=lazy("gantool.metrics.table_eval", "evaluate_table_generator"),
+    ))
 
 
 @hookimpl

@@ -235,10 +235,9 @@ def evaluate_generator(registry: Registry, path: Path, out_dir: Path, settings: 
     extractor = choose_extractor(registry, settings.features, settings.resize, 0) if settings.features != "auto" else None
     start = time.perf_counter()
     sampler = Sampler(path, provider=settings.provider)
-    if sampler.info.kind == "table":
-        from gantool.metrics.table_eval import evaluate_table_generator
-
-        return evaluate_table_generator(registry, sampler, out_dir, settings, data=data, progress=progress)
+    kind = registry.get("data kind", sampler.info.kind)
+    if kind.evaluate is not None:  # a kind with scores of its own (tables: classifier utility, ...)
+        return kind.evaluate(registry, sampler, out_dir, settings, data=data, progress=progress)
     fake_images, shape, reference, source = generated_images(sampler, data, settings, progress)
     extractor = extractor or choose_extractor(registry, settings.features, settings.resize, shape[0])
     return _score(registry, extractor, settings, (fake_images, shape, reference, source), out_dir, progress, start)

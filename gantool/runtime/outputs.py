@@ -15,22 +15,25 @@ from gantool.core.errors import UserError
 from gantool.core.fsutil import atomic_write
 from gantool.core.imaging import save_grid, save_png, save_scatter, to_uint8, upscale_for
 
-IMAGE_SUFFIXES = {".png", ".npz", ".gif", ""}
-VECTOR_SUFFIXES = {".png", ".npz", ".csv"}
-TABLE_SUFFIXES = {".csv", ".npz"}
-
-
 def as_uint8_images(out: np.ndarray, uint8: bool) -> np.ndarray:
     """Generator output -> uint8 [N, H, W, C], whatever the export's output format."""
     return out if uint8 else to_uint8(out)
 
 
+def kind_spec(kind: str):
+    """The registered DataKindSpec of a generator's data kind (image, vector, table, a plugin's)."""
+    from gantool.plugins import registry
+
+    return registry().get("data kind", kind)
+
+
 def check_destination(path: Path, kind: str, force: bool, animated: bool = False) -> str:
-    """Decide the format from the path and refuse to clobber or write where we can't."""
+    """Decide the format from the path (the suffixes the data kind writes; "" is a folder)
+    and refuse to clobber or write where we can't."""
     is_dir = path.suffix == "" or path.is_dir()
     fmt = "dir" if is_dir else path.suffix.lower()
-    allowed = {"image": IMAGE_SUFFIXES, "table": TABLE_SUFFIXES}.get(kind, VECTOR_SUFFIXES)
-    if fmt not in allowed and not (fmt == "dir" and kind == "image"):
+    allowed = set(kind_spec(kind).suffixes)
+    if fmt not in allowed and not (fmt == "dir" and "" in allowed):
         options = ", ".join(sorted(s or "a folder" for s in allowed))
         raise UserError(f"cannot write {kind} samples to {path}: use {options}")
     if animated and fmt != ".gif":
@@ -52,17 +55,27 @@ def write_samples(sampler, out: np.ndarray, path: Path, fmt: str, columns: int |
                   labels: np.ndarray | None) -> None:
     """What `sampler`'s generator made from `z` (and `labels`) to `path` in `fmt` (as
     `check_destination` decided): images, table rows or vectors, by what the model generates."""
-    info = sampler.info
-    if info.kind == "image":
-        write_images(as_uint8_images(out, info.uint8), path, fmt, columns, z, labels)
-    elif info.kind == "table":
-        from gantool.core import onnx_meta as meta
+    kind_spec(sampler.info.kind).write(sampler, out, path, fmt, columns, z, labels)
 
-        if meta.COLUMNS not in info.metadata:
-            raise UserError(f"{sampler.path} generates a table but does not describe its columns (metadata {meta.COLUMNS})")
-        write_table(out, path, fmt, z, info.metadata[meta.COLUMNS])
-    else:
-        write_vectors(out, path, fmt, z)
+
+# the writers the built-in data kinds register (gantool/data/__init__.py), one signature
+def write_image_samples(sampler, out: np.ndarray, path: Path, fmt: str, columns: int | None, z: np.ndarray,
+                        labels: np.ndarray | None) -> None:
+    write_images(as_uint8_images(out, sampler.info.uint8), path, fmt, columns, z, labels)
+
+
+def write_table_samples(sampler, out: np.ndarray, path: Path, fmt: str, columns: int | None, z: np.ndarray,
+                        labels: np.ndarray | None) -> None:
+    from gantool.core import onnx_meta as meta
+
+    if meta.COLUMNS not in sampler.info.metadata:
+        raise UserError(f"{sampler.path} generates a table but does not describe its columns (metadata {meta.COLUMNS})")
+    write_table(out, path, fmt, z, sampler.info.metadata[meta.COLUMNS])
+
+
+def write_vector_samples(sampler, out: np.ndarray, path: Path, fmt: str, columns: int | None, z: np.ndarray,
+                         labels: np.ndarray | None) -> None:
+    write_vectors(out, path, fmt, z)
 
 
 def write_images(images: np.ndarray, path: Path, fmt: str, columns: int | None,

@@ -1,10 +1,11 @@
 """The sample grid a run draws at `samples/step-NNNNNNN.png`, one kind per data kind,
 chosen once when training starts (gantool.protocols.Preview).
 
-image: a grid of images; vector: a scatter of generated over real points, plus mode
-coverage on Gaussian-mixture data (the PacGAN protocol's 2,500 samples); table: histograms
-of generated against real columns. A model whose samples are not G(z) (an image-to-image
-model shows inputs beside translations) brings its own through `ModelSpec.make_preview`.
+The data kind (a registered DataKindSpec) names its preview class: image, a grid of
+images; vector, a scatter of generated over real points, plus mode coverage on
+Gaussian-mixture data (the PacGAN protocol's 2,500 samples); table, histograms of
+generated against real columns. A model whose samples are not G(z) (an image-to-image
+model shows inputs beside translations) brings its own through `ModelSpec.outputs.preview`.
 """
 
 from __future__ import annotations
@@ -83,12 +84,10 @@ class ModelPreview:
         return {}
 
 
-#: data kind -> preview class; gantool.data registers the kinds these belong to
-BY_KIND: dict[str, type] = {"image": ImageGrid, "vector": Scatter, "table": TableHistograms}
-
-
 def make_preview(model: Any, data: DataArrays, num_classes: int, count: int, seed: int,
                  device: torch.device) -> Preview:
     if model.outputs.preview is not None:
         return ModelPreview(model.outputs.preview(data, seed), device, count)
-    return BY_KIND[data.kind](data, num_classes, count)
+    from gantool.plugins import registry
+
+    return registry().get("data kind", data.kind).preview(data, num_classes, count)

@@ -38,7 +38,7 @@ def discriminator_args(args: ModelArgs, kind: str, stab: Stabilizers) -> ModelAr
     extra = 1 if stab.minibatch_std else 0
     if stab.pack == 1 and not extra:
         return args
-    if kind == "vector":
+    if args.data_dim:  # flat samples [N, D] (vectors, rows): widen the features
         return dataclasses.replace(args, data_dim=args.data_dim * stab.pack + extra)
     return dataclasses.replace(args, channels=args.channels * stab.pack + extra)
 

@@ -34,8 +34,11 @@ def _never_load(arg, request):
 
 @pytest.fixture
 def reg():
-    """Only what these tests register: no plugin loading, no downloads."""
+    """Only what these tests register, and the built-in data kinds: no plugin loading, no downloads."""
+    from gantool.data import register_data_kinds
+
     registry = plugins.Registry()
+    register_data_kinds(register=lambda spec: registry.add("data kind", spec, "gantool.data"))
     registry.add("dataset", DatasetSpec(name="blobs", summary="s", options=(),
                                         load=lambda arg, request: DataArrays(x=BLOBS, kind="image")), "tests")
     registry.add("dataset", DatasetSpec(name="guarded", summary="s", load=_never_load), "tests")
