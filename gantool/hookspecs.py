@@ -5,7 +5,7 @@ decorated by `gantool.hookimpl` and named like the hooks below. Each `register_*
 gets a `register` callback; call it once per spec you provide:
 
     from gantool import hookimpl
-    from gantool.specs import ModelSpec
+    from gantool import ModelSpec
 
     @hookimpl
     def register_models(register):

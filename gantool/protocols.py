@@ -130,11 +130,14 @@ class Logger(Protocol):
 
 @runtime_checkable
 class FeatureExtractor(Protocol):
-    """Maps images (float32 [N, C, H, W] in [-1, 1]) to features [N, D] (and, when it has
-    class logits, `logits`). `protocol()` names what produced the features (weights hash,
-    resize) so cached reference statistics are keyed by it."""
+    """Maps images (float32 [N, C, H, W] in [-1, 1]) to `Features` (gantool.Features:
+    `features` [N, D] and, when it has class logits, `logits` [N, K]). `protocol` names
+    what produced the features (weights hash, resize), so cached reference statistics are
+    keyed by it."""
 
-    def __call__(self, images: "np.ndarray", batch_size: int = ...) -> "np.ndarray": ...
+    protocol: dict[str, Any]
+
+    def __call__(self, images: "np.ndarray") -> Any: ...
 
 
 def check_step(step: Any, model: str) -> None:

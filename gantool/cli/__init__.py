@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import traceback
 
 import typer
@@ -62,6 +63,10 @@ def _fail(message: str, code: int) -> None:
         traceback.print_exc()
     if os.environ.get("RANK", "0") == "0":  # under --nproc every worker fails alike; rank 0 says it once
         print(f"error: {message}", file=sys.stderr)
+    else:
+        # the launcher stops every worker as soon as one exits: the others wait, so rank 0
+        # has said it before it is stopped
+        time.sleep(2.0)
     sys.exit(code)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from gantool.config import RunConfig
+from gantool.config import SETTINGS, RunConfig
 from gantool.core.errors import UserError
 from gantool.protocols import TrainingStep, check_step
 from gantool.specs import DataArrays, GanModules, LossSpec, ModelArgs, ModelSpec
@@ -134,15 +134,14 @@ def _modules(cfg: RunConfig, model: ModelSpec, args: ModelArgs, stab: Stabilizer
     return G, D, channels_last
 
 
+def _spelled(key: str) -> str:
+    """A config key as the user sets it: its flag, or --set KEY=... when it has none."""
+    flag = SETTINGS[key].flag if key in SETTINGS else None
+    return flag or f"--set {key}"
+
+
 def _check_supported(cfg: RunConfig, model: ModelSpec, unsupported: dict[str, str]) -> None:
     """A flag the model (or its step) truly cannot honour is refused with one line, before training."""
     for key, reason in unsupported.items():
         if key in _OFF and getattr(cfg, key) != _OFF[key]:
-            flag = "--" + key.replace("_", "-")
-            raise UserError(f"model {model.name!r} cannot use {flag} ({reason})")
-
-
-def describe_phases(parts: TrainingParts) -> str:
-    """The phases as the loop runs them, e.g. 'D every 1, D_reg every 16, G every 1'."""
-    return ", ".join(f"{p.name} every {p.every}" for p in parts.update.phases)
-
+            raise UserError(f"model {model.name!r} cannot use {_spelled(key)} ({reason})")

@@ -73,7 +73,7 @@ class TableHistograms(_Generated):
 
 
 class ModelPreview:
-    """Wraps `ModelSpec.make_preview(data, seed)`: the model draws from its own inputs."""
+    """Wraps `ModelSpec.outputs.preview(data, seed)`: the model draws from its own inputs."""
 
     def __init__(self, draw: Callable[..., Any], device: torch.device, count: int):
         self._draw, self.device, self.count = draw, device, count  # count: latents kept for the checkpoint's shape

@@ -176,8 +176,10 @@ class Trainer:
     # -- the loop -----------------------------------------------------------------------------
     def fit(self, run: RunDir, total_steps: int, resumed: bool = False) -> str:
         """Train until `total_steps`; returns the final state (finished, stopped, interrupted)."""
-        self._start(run, total_steps, resumed)
+        self.run, self.total = run, total_steps
+        self.commands = Commands(self.run.layout.control, self.dist)
         try:
+            self._start(resumed)
             with self.commands.signals():
                 state = self._loop()
         except TrainingDiverged as exc:
@@ -256,21 +258,21 @@ class Trainer:
         self._status(state, **({"reason": reason} if reason else {}))
         return state
 
-    def _start(self, run: RunDir, total_steps: int, resumed: bool) -> None:
-        """Before the first step: the run folder, control, events, status and the RNG stream."""
-        self.run, self.total = run, total_steps
-        self.parts.ctx.view.total_steps = total_steps  # instance noise anneals over the run
-        self.commands = Commands(self.run.layout.control, self.dist)
+    def _start(self, resumed: bool) -> None:
+        """Before the first step: loggers (a failing one fails the run before it starts),
+        events, status and the RNG stream."""
+        self.parts.ctx.view.total_steps = self.total  # instance noise anneals over the run
         self.received_signal = None
-        info = {"device": str(self.device), "precision": self.precision.name, "total_steps": total_steps}
-        self.run.event("resumed" if resumed else "started", self.step, **info)
-        self._status("running")
-        self.reporter.start(total_steps, self.step, f"{self.cfg.model}/{self.run.path.name}")
         if self.dist.is_main:
             for spec in self._logger_specs:
-                attach_logger(self.callbacks, spec.factory(run.path, self.cfg))
+                attach_logger(self.callbacks, spec.factory(self.run.path, self.cfg))
             self._logger_specs = []  # attached once, even if fit() is called again
-            self.callbacks.fire("on_train_start", self, total_steps=total_steps, resumed=resumed)
+        info = {"device": str(self.device), "precision": self.precision.name, "total_steps": self.total}
+        self.run.event("resumed" if resumed else "started", self.step, **info)
+        self._status("running")
+        self.reporter.start(self.total, self.step, f"{self.cfg.model}/{self.run.path.name}")
+        if self.dist.is_main:
+            self.callbacks.fire("on_train_start", self, total_steps=self.total, resumed=resumed)
         self.G.train()
         self.D.train()
         rng_install(self.progress.rng, self.device)
