@@ -68,6 +68,69 @@ class ModelFlag:
     metavar: str = "VALUE"
 
 
+# an export input's dtypes and how export may fill it for tracing and for the ONNX Runtime vs
+# PyTorch check: "normal" N(0, 1), "uniform" U(-1, 1), "labels" 0, 1, ..., num_classes - 1
+# repeated, "ones", or any number (a constant)
+_EXAMPLES = {"float32": ("normal", "uniform", "ones"), "int64": ("labels", "ones")}
+BATCH = "batch"  # the name of the dynamic batch axis, allowed as the first axis of an input
+
+
+@dataclass(frozen=True)
+class ExportInput:
+    """One input of an exported graph, in the order the module takes it. `shape` is a tuple
+    of sizes whose first axis may be "batch", the dynamic batch axis (() is a scalar):
+    ExportInput("z", "float32", ("batch", 512)), ExportInput("truncation", "float32",
+    ("batch",), example=0.7)."""
+
+    name: str
+    dtype: str  # "float32" | "int64"
+    shape: tuple[int | str, ...]
+    example: str | float = "normal"  # "normal" | "uniform" | "labels" | "ones" | a number
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "shape", tuple(self.shape))  # a list reads the same
+        if not (isinstance(self.name, str) and self.name.isidentifier()):
+            raise ValueError(f"export input name {self.name!r} must be an identifier")
+        if self.dtype not in _EXAMPLES:
+            raise ValueError(f"export input {self.name!r}: dtype must be float32 or int64, not {self.dtype!r}")
+        for axis, size in enumerate(self.shape):
+            if size == BATCH and axis == 0:
+                continue
+            if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+                allowed = "a positive size" + (" or 'batch'" if axis == 0 else " ('batch' is the first axis only)")
+                raise ValueError(f"export input {self.name!r}: axis {axis} must be {allowed}, not {size!r}")
+        constant = isinstance(self.example, (int, float)) and not isinstance(self.example, bool)
+        if not constant and self.example not in _EXAMPLES[self.dtype]:
+            raise ValueError(f"export input {self.name!r}: example must be a number or one of "
+                             f"{', '.join(_EXAMPLES[self.dtype])} for {self.dtype}, not {self.example!r}")
+
+    @property
+    def batched(self) -> bool:
+        return bool(self.shape) and self.shape[0] == BATCH
+
+
+@dataclass(frozen=True)
+class ExportGraph:
+    """One ONNX file a model exports: `module(*inputs)` returns one tensor, named `output`
+    ("images" [batch, C, H, W] in [-1, 1] is what --uint8 turns into uint8 NHWC). `metadata`
+    is added to (and overrides) the standard metadata_props every exported file carries."""
+
+    module: Any
+    inputs: tuple[ExportInput, ...]
+    output: str = "images"
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "inputs", tuple(self.inputs))
+        names = [getattr(i, "name", None) for i in self.inputs]
+        if not all(isinstance(i, ExportInput) for i in self.inputs) or not names:
+            raise ValueError("an export graph takes a non-empty tuple of ExportInput")
+        if len(set(names)) != len(names) or self.output in names:
+            raise ValueError(f"export graph names must be unique: inputs {names}, output {self.output!r}")
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in self.metadata.items()):
+            raise ValueError("export graph metadata must map strings to strings (ONNX stores strings)")
+
+
 @dataclass(frozen=True)
 class TrainingHooks:
     """How a model trains when it is not the default one G against one D."""
@@ -95,10 +158,11 @@ class OutputHooks:
     # [N, H, W, C], columns)`: the model draws its own sample grids (an image-to-image model
     # shows inputs beside their translations)
     preview: Callable[..., Any] | None = None
-    # `translators(generator) -> {direction: module}`, each module mapping `image`
-    # [N, C, H, W] in [-1, 1] to an image of the same shape; export writes one ONNX file per
-    # direction, with input `image` instead of `z`
-    translators: Callable[..., Any] | None = None
+    # `exports(generator, args: ModelArgs) -> {name: ExportGraph}`: the files `gantool export`
+    # writes, in place of the default z [+ labels] -> images/samples graph. Name "" or
+    # "generator" is the default file (generator.onnx), any other name NAME is
+    # generator-NAME.onnx (cyclegan: "a2b" and "b2a", each with input `image`)
+    exports: Callable[..., Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -26,37 +26,31 @@ def register(app: typer.Typer) -> None:
 
         The file has a dynamic batch axis, input `z` [batch, latent_dim] (plus `labels` for
         conditional models) and output `images` [batch, C, H, W] in [-1, 1], and carries its
-        model description in metadata_props. Image-to-image models (cyclegan) export one file
-        per direction (generator-a2b.onnx, generator-b2a.onnx) with input `image`. The export
-        fails, writing nothing, when ONNX Runtime and PyTorch disagree beyond tolerance.
+        model description in metadata_props. Models with export graphs of their own write
+        those instead, one file per graph: cyclegan writes generator-a2b.onnx and
+        generator-b2a.onnx with input `image`. The export fails, writing nothing, when ONNX
+        Runtime and PyTorch disagree beyond tolerance.
         """
         from rich.console import Console
 
         from gantool.core.errors import UserError
-        from gantool.export import generator
-        from gantool.export.naming import export_paths
-        from gantool.export.onnx_export import export as export_onnx
+        from gantool.export.onnx_export import export_run
 
         if not onnx:
             raise UserError("choose an export format: --onnx")
-        gen = generator.load(source, weights)
-        parts = gen.translators()  # an image-to-image model: one file per direction
-        folder = gen.run_dir if gen.run_dir is not None else source.parent
-        paths = export_paths(folder, [part.direction for part in parts], output=output, uint8=uint8, fp16=fp16)
-        targets = list(zip(parts, paths))
-        for _, path in targets:  # refuse before writing anything, not halfway through
-            if path.exists() and not force:
-                raise UserError(f"{path} exists; pass --force to replace it or -o to write elsewhere")
+        result = export_run(source, output=output, weights=weights, uint8=uint8, fp16=fp16, opset=opset, force=force)
+        gen = result.generator
         console = Console(highlight=False, soft_wrap=True)
-        for part, path in targets:
-            report = export_onnx(part, path, uint8=uint8, fp16=fp16, opset=opset, force=force)
-            what = gen.cfg.model + (f" {part.direction}" if part.direction else "")
+        for report in result.reports:
+            what = gen.cfg.model + (f" {report.name}" if report.name else "")
             console.print(f"exported {what} ({report.metadata['weights']} weights, step {gen.step}) to "
                           f"{report.path} ({report.size_bytes / 1e6:.1f} MB)")
             console.print(f"verified: onnx checker passed; ONNX Runtime vs PyTorch max difference "
                           f"{report.max_diff:.2e} (tolerance {report.tolerance:g})")
-        if parts[0].direction is not None:
-            console.print("input: image [batch, C, H, W] in [-1, 1]; output: the translated images", markup=False)
+            if not result.default:  # a model's own graph: say what it takes
+                inputs = ", ".join(f"{i.name} {i.dtype} [{', '.join(map(str, i.shape))}]" for i in report.inputs)
+                console.print(f"inputs: {inputs}; output: {report.output}", markup=False)
+        if not result.default:
             return
         console.print("next:")
         if gen.is_image:

@@ -1,8 +1,10 @@
-"""Rebuild a trained generator from a checkpoint, ready to export (eval mode, SN folded)."""
+"""Rebuild a trained generator from a checkpoint, ready to export (eval mode, SN folded).
+
+Which graphs of it are exported is gantool.export.graphs' business.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,21 +28,10 @@ class TrainedGenerator:
     step: int
     weights: str  # ema | raw
     run_dir: Path | None
-    direction: str | None = None  # image-to-image: which translator `module` is (e.g. "a2b")
 
     @property
     def is_image(self) -> bool:
         return self.spec.data_kind == "image"
-
-    def translators(self) -> list["TrainedGenerator"]:
-        """One TrainedGenerator per direction of an image-to-image model (its spec's
-        `translators`), each exported on its own with input `image`; [self] otherwise."""
-        if self.spec.outputs.translators is None:
-            return [self]
-        parts = self.spec.outputs.translators(self.module)
-        if not parts:
-            raise UserError(f"model {self.cfg.model!r} names no translators to export")
-        return [dataclasses.replace(self, module=module, direction=name) for name, module in parts.items()]
 
     @property
     def num_classes(self) -> int:

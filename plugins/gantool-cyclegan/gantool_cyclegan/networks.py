@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from gantool import GanModules, ModelArgs, UserError
+from gantool import ExportGraph, ExportInput, GanModules, ModelArgs, UserError, onnx_meta
 
 from gantool_cyclegan import PLUGIN
 
@@ -120,5 +120,15 @@ def build(args: ModelArgs) -> GanModules:
 
 
 def translators(generators: Generators) -> dict[str, nn.Module]:
-    """What `gantool export` writes: one ONNX file per direction."""
+    """The network of each direction."""
     return {"a2b": generators.a2b, "b2a": generators.b2a}
+
+
+def exports(generators: Generators, args: ModelArgs) -> dict[str, ExportGraph]:
+    """What `gantool export` writes: one ONNX file per direction (generator-a2b.onnx, ...),
+    input `image` [batch, C, H, W] in [-1, 1], output `images` of the same shape; the
+    `direction` in its metadata tells `gantool translate` which way it maps."""
+    image = ExportInput(onnx_meta.INPUT_IMAGE, "float32", ("batch", args.channels, args.image_size, args.image_size),
+                        example="uniform")
+    return {direction: ExportGraph(net, (image,), onnx_meta.OUTPUT_IMAGES, {onnx_meta.DIRECTION: direction})
+            for direction, net in translators(generators).items()}

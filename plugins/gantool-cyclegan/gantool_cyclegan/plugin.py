@@ -16,7 +16,7 @@ def register_models(register):
         training=TrainingHooks(make_step=lazy("gantool_cyclegan.step", "make_step"),
                                unsupported={"minibatch_std": "its two discriminators sit in one module the wrapper would hide"}),
         outputs=OutputHooks(preview=lazy("gantool_cyclegan.preview", "make_preview"),
-                            translators=lazy("gantool_cyclegan.networks", "translators")),
+                            exports=lazy("gantool_cyclegan.networks", "exports")),
         flags=(ModelFlag("--data-a", "data.a", "domain A: a folder of images or a dataset (default: the demo pair)", "DIR"),
                ModelFlag("--data-b", "data.b", "domain B: a folder of images or a dataset", "DIR")),
         # the paper's Adam 2e-4 / 0.5 and LSGAN; 32 px colour images, batch 8 (the paper
