@@ -28,7 +28,7 @@ _PUBLIC = {
     "ModelSpec": "gantool.specs", "LossSpec": "gantool.specs", "DatasetSpec": "gantool.specs",
     "FeatureExtractorSpec": "gantool.specs", "LoggerSpec": "gantool.specs", "DataKindSpec": "gantool.specs",
     "TrainingHooks": "gantool.specs", "OutputHooks": "gantool.specs", "ModelArgs": "gantool.specs", "ModelFlag": "gantool.specs", "GanModules": "gantool.specs",
-    "ExportGraph": "gantool.specs", "DataArrays": "gantool.specs", "DataRequest": "gantool.specs",
+    "ExportGraph": "gantool.specs", "ExportInput": "gantool.specs", "DataArrays": "gantool.specs", "DataRequest": "gantool.specs",
     "lazy": "gantool.specs",
     # protocols: what a plugin implements
     "Phase": "gantool.protocols", "PhaseLoss": "gantool.protocols", "Judged": "gantool.protocols",
