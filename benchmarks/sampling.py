@@ -59,14 +59,14 @@ def measure(gen: TrainedGenerator, path: Path, device: str, seconds: float, roun
         z = np.random.default_rng(0).standard_normal((batch, gen.args.latent_dim), dtype=np.float32)
         zt = torch.from_numpy(z).to(device)
 
-        def eager():
+        def eager(zt=zt):
             with torch.inference_mode():
                 out = module(zt)
             if device == "cuda":
                 torch.cuda.synchronize()
             return out
 
-        def onnx():
+        def onnx(z=z, batch=batch):
             return sampler.generate(z, batch_size=batch)
 
         ours, ref = [], []

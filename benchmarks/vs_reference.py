@@ -15,7 +15,6 @@ import argparse
 import statistics
 
 import torch
-
 from train_throughput import fake_images, gantool_loop, reference_loop
 
 

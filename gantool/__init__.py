@@ -33,7 +33,7 @@ _PUBLIC = {
     # protocols: what a plugin implements
     "Phase": "gantool.protocols", "PhaseLoss": "gantool.protocols", "Judged": "gantool.protocols",
     "TrainingStep": "gantool.protocols", "AdversarialLoss": "gantool.protocols", "Preview": "gantool.protocols",
-    "Logger": "gantool.protocols", "FeatureExtractor": "gantool.protocols",
+    "Logger": "gantool.protocols", "FeatureExtractor": "gantool.protocols", "Features": "gantool.metrics.features",
     # the training step a custom step is built from (torch)
     "StepContext": "gantool.train.step", "AdversarialStep": "gantool.train.step",
     # errors and helpers plugins share

@@ -21,7 +21,17 @@ import pluggy
 from gantool import hookspecs
 from gantool.core.errors import UserError
 from gantool.core.typed_options import check_known
-from gantool.specs import DataArrays, DataKindSpec, DataRequest, DatasetSpec, FeatureExtractorSpec, LoggerSpec, LossSpec, ModelSpec, check_name
+from gantool.specs import (
+    DataArrays,
+    DataKindSpec,
+    DataRequest,
+    DatasetSpec,
+    FeatureExtractorSpec,
+    LoggerSpec,
+    LossSpec,
+    ModelSpec,
+    check_name,
+)
 
 ENTRY_POINT_GROUP = "gantool"
 BUILTIN_MODULES = ("gantool.models", "gantool.losses", "gantool.data", "gantool.metrics.features", "gantool.train.loggers")
@@ -63,7 +73,7 @@ class PluginInfo:
 # the factories each kind of spec must provide, and the optional ones that must be callable when set
 _FACTORIES = {"model": ("build",), "loss": ("factory",), "dataset": ("load",), "feature extractor": ("factory",),
               "logger": ("factory",), "data kind": ("preview", "write")}
-_OPTIONAL = ("training.make_step", "training.prepare", "outputs.preview", "outputs.translators", "evaluate",
+_OPTIONAL = ("training.make_step", "training.prepare", "outputs.preview", "outputs.exports", "evaluate",
              "onnx_metadata")
 
 

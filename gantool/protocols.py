@@ -49,9 +49,9 @@ class Judged:
     `discriminator` (D with any labels bound) at these exact inputs (augmented, noised,
     packed), so R1, the gradient penalty and DRAGAN work for any model."""
 
-    discriminator: Callable[["torch.Tensor"], "torch.Tensor"]
-    real: "torch.Tensor"
-    fake: "torch.Tensor"
+    discriminator: Callable[[torch.Tensor], torch.Tensor]
+    real: torch.Tensor
+    fake: torch.Tensor
 
 
 @dataclass
@@ -60,8 +60,8 @@ class PhaseLoss:
     name (detached by the loop, averaged over each log tick); `judged` (D phases) feeds
     the loop's regularizers."""
 
-    loss: "torch.Tensor"
-    stats: dict[str, "torch.Tensor"] = field(default_factory=dict)
+    loss: torch.Tensor
+    stats: dict[str, torch.Tensor] = field(default_factory=dict)
     judged: Sequence[Judged] = ()
 
 
@@ -82,7 +82,7 @@ class TrainingStep(Protocol):
     phases: Sequence[Phase]
     unsupported: ClassVar[dict[str, str]]
 
-    def begin(self, step: int, real: "torch.Tensor", labels: "torch.Tensor | None",
+    def begin(self, step: int, real: torch.Tensor, labels: torch.Tensor | None,
               due: Sequence[Phase]) -> None: ...
 
     def loss(self, phase: Phase, step: int) -> PhaseLoss: ...
@@ -98,10 +98,10 @@ class AdversarialLoss:
 
     needs_real_in_g: ClassVar[bool] = False
 
-    def d_loss(self, real: "torch.Tensor", fake: "torch.Tensor") -> "torch.Tensor":
+    def d_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
-    def g_loss(self, fake: "torch.Tensor", real: "torch.Tensor | None" = None) -> "torch.Tensor":
+    def g_loss(self, fake: torch.Tensor, real: torch.Tensor | None = None) -> torch.Tensor:
         raise NotImplementedError
 
 
@@ -113,7 +113,7 @@ class Preview(Protocol):
 
     count: int
 
-    def draw(self, generator: "torch.nn.Module", z: "torch.Tensor", path: "Path") -> dict[str, float]: ...
+    def draw(self, generator: torch.nn.Module, z: torch.Tensor, path: Path) -> dict[str, float]: ...
 
 
 @runtime_checkable
@@ -123,7 +123,7 @@ class Logger(Protocol):
 
     def log_metrics(self, step: int, values: dict[str, float]) -> None: ...
 
-    def log_image(self, step: int, tag: str, path: "Path") -> None: ...
+    def log_image(self, step: int, tag: str, path: Path) -> None: ...
 
     def close(self) -> None: ...
 
@@ -137,7 +137,7 @@ class FeatureExtractor(Protocol):
 
     protocol: dict[str, Any]
 
-    def __call__(self, images: "np.ndarray") -> Any: ...
+    def __call__(self, images: np.ndarray) -> Any: ...
 
 
 def check_step(step: Any, model: str) -> None:

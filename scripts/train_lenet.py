@@ -15,8 +15,8 @@ import time
 import torch
 import torch.nn.functional as F
 
-from gantool.data.mnist import load as load_mnist
 from gantool.core.fsutil import atomic_write
+from gantool.data.mnist import load as load_mnist
 from gantool.metrics.lenet import WEIGHTS, LeNet, weights_sha256
 from gantool.specs import DataRequest
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from gantool.core.errors import UserError
-from gantool.specs import ModelArgs
 from gantool.core.typed_options import check_known, read_bool, read_float, read_int
+from gantool.specs import ModelArgs
 
 
 def args(**options):

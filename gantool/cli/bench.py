@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 import typer
 
@@ -15,7 +14,7 @@ def register(app: typer.Typer) -> None:
         device: str = typer.Option("auto", "--device", help="auto (cuda > mps > cpu), cpu, cuda, cuda:N."),
         steps: int = typer.Option(50, "--steps", help="Timed training steps (after warm-up)."),
         warmup: int = typer.Option(5, "--warmup", help="Untimed steps first."),
-        batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Override the model's batch size."),
+        batch_size: int | None = typer.Option(None, "--batch-size", help="Override the model's batch size."),
         features: bool = typer.Option(True, "--features/--no-features", help="Also time Inception features (needs its weights)."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of a table."),
         set_: list[str] = typer.Option([], "--set", metavar="KEY=VALUE", help="Config overrides, e.g. --set image_size=64 --set channels=3."),

@@ -8,7 +8,6 @@ is doing through the spinners and the bar made here.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -66,20 +65,20 @@ def _print_result(result, console) -> None:
 def register(app: typer.Typer) -> None:
     @app.command("eval")
     def eval_(
-        generator: Optional[Path] = typer.Argument(None, metavar="[GEN.onnx|RUN_DIR]", help="Generator to score (a run directory uses its generator.onnx)."),
-        data: Optional[str] = typer.Option(None, "--data", metavar="DATASET[:SPLIT]", help="Reference images (default: the dataset the generator was trained on)."),
+        generator: Path | None = typer.Argument(None, metavar="[GEN.onnx|RUN_DIR]", help="Generator to score (a run directory uses its generator.onnx)."),
+        data: str | None = typer.Option(None, "--data", metavar="DATASET[:SPLIT]", help="Reference images (default: the dataset the generator was trained on)."),
         n: int = typer.Option(10000, "-n", help="Generated images, and reference images drawn from the dataset."),
         metrics: str = typer.Option("fid,kid,is,pr", "--metrics", help="Any of fid, kid, is, pr (precision/recall), dc (density/coverage), stacked (Stacked MNIST modes)."),
         features: str = typer.Option("auto", "--features", metavar="NAME", help="Feature extractor: inception (ONNX Runtime), inception:torch, lenet-mnist, onnx:PATH, or a plugin's; auto: lenet-mnist for 1-channel images, else inception."),
-        resize: Optional[str] = typer.Option(None, "--resize", help="Inception preprocessing: tf (default; torch-fidelity / TF FID) or pytorch-fid."),
+        resize: str | None = typer.Option(None, "--resize", help="Inception preprocessing: tf (default; torch-fidelity / TF FID) or pytorch-fid."),
         batch_size: int = typer.Option(250, "--batch-size", help="Images per ONNX Runtime / feature batch."),
         provider: str = typer.Option("auto", "--provider", help="ONNX Runtime provider for generation: auto, cuda, cpu."),
         seed: int = typer.Option(0, "--seed", help="Seed of the latents and of the reference subset."),
-        real: Optional[str] = typer.Option(None, "--real", metavar="DATASET", help="Compare two image sets: the reference ..."),
-        fake: Optional[str] = typer.Option(None, "--fake", metavar="DATASET", help="... and the set scored against it (e.g. folder:out/)."),
+        real: str | None = typer.Option(None, "--real", metavar="DATASET", help="Compare two image sets: the reference ..."),
+        fake: str | None = typer.Option(None, "--fake", metavar="DATASET", help="... and the set scored against it (e.g. folder:out/)."),
         image_size: int = typer.Option(28, "--image-size", help="With --real/--fake: the size both sets are loaded at."),
         channels: int = typer.Option(1, "--channels", help="With --real/--fake: 1 or 3."),
-        target: Optional[str] = typer.Option(None, "--target", metavar="COLUMN", help="Tables: the discrete column the classifier score predicts (default: the last discrete column)."),
+        target: str | None = typer.Option(None, "--target", metavar="COLUMN", help="Tables: the discrete column the classifier score predicts (default: the last discrete column)."),
     ) -> None:
         """Score generated images against real ones and write eval/<time>.json with the protocol.
 

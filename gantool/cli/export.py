@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -13,9 +12,9 @@ def register(app: typer.Typer) -> None:
     def export(
         source: Path = typer.Argument(..., metavar="RUN_DIR|CHECKPOINT", help="A run directory or a checkpoint file."),
         onnx: bool = typer.Option(True, "--onnx", help="Export to ONNX (the only format so far)."),
-        output: Optional[Path] = typer.Option(None, "-o", "--output", metavar="PATH",
+        output: Path | None = typer.Option(None, "-o", "--output", metavar="PATH",
                                               help="Where to write (default: RUN_DIR/generator.onnx)."),
-        weights: Optional[str] = typer.Option(None, "--weights", metavar="ema|raw",
+        weights: str | None = typer.Option(None, "--weights", metavar="ema|raw",
                                               help="EMA or raw generator weights (default: ema when trained with --ema)."),
         uint8: bool = typer.Option(False, "--uint8", help="Output uint8 [batch, H, W, C] ready to save as images."),
         fp16: bool = typer.Option(False, "--fp16", help="Compute in float16 inside the graph (inputs and outputs stay float32)."),

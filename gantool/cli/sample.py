@@ -9,12 +9,12 @@ from __future__ import annotations
 import contextlib
 import sys
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import Callable, Iterator
 
 import typer
 
 
-def _labels(sampler, n: int, label: Optional[int], all_labels: Optional[str]):
+def _labels(sampler, n: int, label: int | None, all_labels: str | None):
     import numpy as np
 
     from gantool.core.errors import UserError
@@ -51,14 +51,14 @@ def register(app: typer.Typer) -> None:
     def sample(
         source: Path = typer.Argument(..., metavar="MODEL.onnx|RUN_DIR", help="An exported generator, or a run directory holding generator.onnx."),
         n: int = typer.Option(64, "-n", help="How many samples (per frame with --interpolate)."),
-        output: Optional[Path] = typer.Option(None, "-o", "--output", metavar="PATH", show_default="samples.png; samples.csv for tables",
+        output: Path | None = typer.Option(None, "-o", "--output", metavar="PATH", show_default="samples.png; samples.csv for tables",
                                     help="grid.png, a folder (one PNG each), samples.npz, samples.csv (vector and table data), walk.gif."),
         seed: int = typer.Option(0, "--seed", help="Latent seed: the same seed gives the same samples."),
-        label: Optional[int] = typer.Option(None, "--label", metavar="K", help="Class K for every sample (conditional models)."),
-        labels: Optional[str] = typer.Option(None, "--labels", metavar="all", help="'all': cycle through classes, one per column."),
+        label: int | None = typer.Option(None, "--label", metavar="K", help="Class K for every sample (conditional models)."),
+        labels: str | None = typer.Option(None, "--labels", metavar="all", help="'all': cycle through classes, one per column."),
         batch_size: int = typer.Option(64, "--batch-size", help="Samples per ONNX Runtime call."),
         provider: str = typer.Option("auto", "--provider", metavar="auto|cuda|cpu", help="Execution provider (auto: CUDA when usable)."),
-        interpolate: Optional[int] = typer.Option(None, "--interpolate", metavar="STEPS",
+        interpolate: int | None = typer.Option(None, "--interpolate", metavar="STEPS",
                                                   help="Write a GIF walking between two latents in STEPS frames (-o walk.gif)."),
         force: bool = typer.Option(False, "--force", help="Replace an existing output."),
     ) -> None:

@@ -21,6 +21,7 @@ def register_data_kinds(register):
         preview=lazy("gantool.train.previews", "TableHistograms"),
         write=lazy("gantool.runtime.outputs", "write_table_samples"), suffixes=(".csv", ".npz"),
         default_output="samples.csv", evaluate=lazy("gantool.metrics.table_eval", "evaluate_table_generator"),
+        onnx_metadata=lazy("gantool.export.graphs", "table_metadata"),
     ))
 
 

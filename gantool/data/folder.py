@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from gantool.data.images import fit_pil
 from gantool.core.errors import UserError
+from gantool.data.images import fit_pil
 from gantool.specs import DataArrays, DataRequest
 
 EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm"}

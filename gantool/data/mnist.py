@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from gantool.core.cache import cache_dir
-from gantool.data.images import fit_array
 from gantool.core.download import RemoteFile, fetch
 from gantool.core.errors import UserError
+from gantool.data.images import fit_array
 from gantool.specs import DataArrays, DataRequest
 
 HOSTS = ("https://ossci-datasets.s3.amazonaws.com/mnist", "https://yann.lecun.com/exdb/mnist")

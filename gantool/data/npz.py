@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from gantool.data.images import fit_array
 from gantool.core.errors import UserError
+from gantool.data.images import fit_array
 from gantool.specs import DataArrays, DataRequest
 
 IMAGE_KEYS = ("x", "images", "arr_0")

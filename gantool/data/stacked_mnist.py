@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from gantool.data.mnist import load as load_mnist
 from gantool.core.errors import UserError
+from gantool.data.mnist import load as load_mnist
 from gantool.specs import DataArrays, DataRequest
 
 SIZE = {"train": 128_000, "test": 10_000}

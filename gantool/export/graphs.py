@@ -32,9 +32,6 @@ if TYPE_CHECKING:
 
 # metadata key: the graph's input names in order, comma-separated ("z,labels"); it belongs
 # beside the other keys in gantool/core/onnx_meta.py
-INPUTS = "inputs"
-
-
 def default_graph(gen: TrainedGenerator) -> ExportGraph:
     """The ordinary generator's graph: `z` [batch, latent_dim] (+ `labels` [batch] when the
     model is conditional) -> `images` [batch, C, H, W], or `samples` [batch, D]."""
@@ -108,8 +105,6 @@ def metadata(gen: TrainedGenerator, graph: ExportGraph, uint8: bool, fp16: bool)
         extra[meta.DATA_OPTIONS] = json.dumps(gen.cfg.data_options, sort_keys=True)
     kind = registry().specs.get("data kind", {}).get(gen.spec.data_kind)
     describe = getattr(kind, "onnx_metadata", None)
-    if describe is None and gen.spec.data_kind == "table":  # until the table kind registers it (gantool/data)
-        describe = table_metadata
     if describe is not None:
         extra.update(describe(gen.module, gen.args, gen.cfg))
     return {
@@ -119,7 +114,7 @@ def metadata(gen: TrainedGenerator, graph: ExportGraph, uint8: bool, fp16: bool)
         meta.OUTPUT_LAYOUT: "NHWC" if uint8 else ("NCHW" if gen.is_image else "ND"),
         meta.DATASET: gen.cfg.data, meta.TRAINING_STEP: str(gen.step), meta.CONFIG_HASH: gen.cfg.hash(),
         meta.WEIGHTS: gen.weights, meta.PRECISION: "fp16" if fp16 else "fp32",
-        INPUTS: ",".join(i.name for i in graph.inputs), **extra, **graph.metadata,
+        meta.INPUTS: ",".join(i.name for i in graph.inputs), **extra, **graph.metadata,
     }
 
 

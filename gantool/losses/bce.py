@@ -7,9 +7,9 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from gantool.core.typed_options import read_bool, read_float
 from gantool.losses.options import check_options
 from gantool.protocols import AdversarialLoss
-from gantool.core.typed_options import read_bool, read_float
 
 
 class BCELoss(AdversarialLoss):

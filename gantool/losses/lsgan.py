@@ -6,9 +6,9 @@ from typing import Any
 
 import torch
 
+from gantool.core.typed_options import read_float
 from gantool.losses.options import check_options
 from gantool.protocols import AdversarialLoss
-from gantool.core.typed_options import read_float
 
 
 class LSGANLoss(AdversarialLoss):

@@ -168,9 +168,8 @@ class InceptionFeatures:
         if not path.is_file():
             import torch
 
-            from gantool.metrics import inception
-
             from gantool.export.onnx_export import quiet_exporter
+            from gantool.metrics import inception
 
             model = inception.load(self.weights)
             example = torch.zeros(2, 3, inception.INPUT_SIZE, inception.INPUT_SIZE)
@@ -214,7 +213,7 @@ class InceptionFeatures:
         run = self._runner()
         feats, logits = [], []
         for start in range(0, len(images), batch_size):
-            f, l = run(preprocess(images[start : start + batch_size], self.resize))
-            feats.append(f)
-            logits.append(l)
+            features, class_logits = run(preprocess(images[start : start + batch_size], self.resize))
+            feats.append(features)
+            logits.append(class_logits)
         return Features(np.concatenate(feats).astype(np.float32), np.concatenate(logits))

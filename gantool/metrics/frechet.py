@@ -22,7 +22,7 @@ class GaussianStats:
     count: int
 
     @classmethod
-    def of(cls, features: np.ndarray) -> "GaussianStats":
+    def of(cls, features: np.ndarray) -> GaussianStats:
         x = np.asarray(features, dtype=np.float64)
         if x.ndim != 2 or len(x) < 2:
             raise ValueError(f"need at least 2 feature vectors [N, d], got shape {x.shape}")

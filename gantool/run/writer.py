@@ -32,7 +32,7 @@ class RunDir:
         self.checkpoints = self.layout.checkpoints
 
     @classmethod
-    def create(cls, project: str | Path, model: str, name: str) -> "RunDir":
+    def create(cls, project: str | Path, model: str, name: str) -> RunDir:
         """Make `project/model/name`, or `name-2`, `name-3`, ... if it exists (mkdir is atomic)."""
         parent = Path(project) / model
         try:
@@ -52,7 +52,7 @@ class RunDir:
         raise UserError(f"too many runs named {name!r} in {parent}; pick another --name")
 
     @classmethod
-    def open(cls, path: Path) -> "RunDir":
+    def open(cls, path: Path) -> RunDir:
         run = cls(path)
         if not run.layout.config.is_file() and not run.checkpoints.is_dir():
             raise UserError(f"{path} is not a gantool run directory (no {CONFIG} or {CHECKPOINTS}/)")

@@ -15,6 +15,7 @@ from gantool.core.errors import UserError
 from gantool.core.fsutil import atomic_write
 from gantool.core.imaging import save_grid, save_png, save_scatter, to_uint8, upscale_for
 
+
 def as_uint8_images(out: np.ndarray, uint8: bool) -> np.ndarray:
     """Generator output -> uint8 [N, H, W, C], whatever the export's output format."""
     return out if uint8 else to_uint8(out)

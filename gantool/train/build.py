@@ -11,7 +11,6 @@ step cannot honour, a wrong data kind) happens here, before a run folder exists.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 

@@ -12,8 +12,8 @@ import torch
 
 from gantool.core.errors import UserError
 from gantool.metrics.evaluate import as_float_images, compute, parse_metrics
-from gantool.specs import DataArrays
 from gantool.plugins import split_name
+from gantool.specs import DataArrays
 
 
 class PeriodicEval:

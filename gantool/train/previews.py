@@ -18,7 +18,8 @@ import torch
 
 from gantool.core.imaging import save_grid, save_scatter, to_uint8
 from gantool.core.table_preview import save_table_preview
-from gantool.metrics.modes import SAMPLES as MODE_SAMPLES, mode_coverage
+from gantool.metrics.modes import SAMPLES as MODE_SAMPLES
+from gantool.metrics.modes import mode_coverage
 from gantool.protocols import Preview
 from gantool.specs import DataArrays
 

@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from gantool import __version__
-from gantool.core import tomlio
 from gantool.config import RESUMABLE_KEYS, RunConfig, from_dict, resolve
+from gantool.core import tomlio
 from gantool.core.errors import UserError
+from gantool.core.typed_options import check_known
 from gantool.plugins import Registry
 from gantool.specs import DataArrays, DataRequest
 from gantool.train.distributed import Dist
-from gantool.core.typed_options import check_known
 
 
 def load_data(registry: Registry, cfg: RunConfig, split: str = "train") -> DataArrays:
@@ -68,8 +68,7 @@ def describe(dist: Dist) -> str:
 
 
 def resume_run(registry: Registry, path: Path, flags: dict[str, Any], reporter, dist: Dist = Dist()):
-    from gantool.run import checkpoint
-    from gantool.run import RunDir, SilentRunDir
+    from gantool.run import RunDir, SilentRunDir, checkpoint
     from gantool.train.trainer import Trainer
 
     ckpt_path = checkpoint.find(path)

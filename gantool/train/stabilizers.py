@@ -29,7 +29,7 @@ class Stabilizers:
     historical_averaging: float = 0.0  # weight of |theta - mean of past thetas|^2
 
     @classmethod
-    def from_config(cls, cfg) -> "Stabilizers":
+    def from_config(cls, cfg) -> Stabilizers:
         return cls(**{f.name: getattr(cfg, f.name) for f in dataclasses.fields(cls)})
 
 

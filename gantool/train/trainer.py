@@ -14,8 +14,8 @@ import torch
 
 from gantool.config import RunConfig
 from gantool.core.errors import TrainingDiverged
-from gantool.specs import DataArrays, LossSpec, ModelSpec
 from gantool.run import RunDir, checkpoint
+from gantool.specs import DataArrays, LossSpec, ModelSpec
 from gantool.train import fast_path
 from gantool.train.build import TrainingParts, build
 from gantool.train.callbacks import Callbacks, attach_logger

@@ -76,7 +76,7 @@ class MonitorApp(App):
         Binding("q,ctrl+c", "quit_monitor", "quit", priority=True),
     ]
 
-    def __init__(self, path: Path, poll_s: float = 0.5, on_quit: Callable[["MonitorApp"], bool] | None = None,
+    def __init__(self, path: Path, poll_s: float = 0.5, on_quit: Callable[[MonitorApp], bool] | None = None,
                  image_widget: type | None = None):
         super().__init__()
         self.image_widget = image_widget  # a textual-image widget class (graphics.choose), or half-blocks

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gantool.data import folder, npz, toy2d
 from gantool.core.errors import UserError
+from gantool.data import folder, npz, toy2d
 from gantool.specs import DataRequest
 
 

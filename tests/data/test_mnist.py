@@ -12,9 +12,9 @@ import threading
 import numpy as np
 import pytest
 
-from gantool.data import mnist
 from gantool.core.download import RemoteFile, fetch, sha256_file
 from gantool.core.errors import UserError
+from gantool.data import mnist
 from gantool.specs import DataRequest
 from tests.conftest import MNIST_MIRROR
 

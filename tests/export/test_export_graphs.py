@@ -19,8 +19,9 @@ from gantool import ExportGraph, ExportInput, hookimpl, plugins
 from gantool.cli import build_app
 from gantool.core import onnx_meta as meta
 from gantool.core.errors import UserError
+from gantool.core.onnx_meta import INPUTS
 from gantool.export import generator
-from gantool.export.graphs import INPUTS, example_arrays, graphs_of
+from gantool.export.graphs import example_arrays, graphs_of
 from gantool.export.onnx_export import export, export_graphs, export_run
 from gantool.specs import GanModules, ModelSpec, OutputHooks
 from tests.conftest import random_images, train_checkpoint

@@ -13,11 +13,11 @@ from torch import nn
 
 from gantool import hookimpl, plugins
 from gantool.core import onnx_meta as meta
-from gantool.data.toy2d import load_ring
 from gantool.core.errors import UserError
+from gantool.core.imaging import to_uint8
+from gantool.data.toy2d import load_ring
 from gantool.export import generator
 from gantool.export.onnx_export import export
-from gantool.core.imaging import to_uint8
 from gantool.specs import DataRequest, GanModules, ModelSpec, TrainingHooks
 from tests.conftest import random_images, train_checkpoint
 

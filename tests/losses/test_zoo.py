@@ -9,14 +9,14 @@ import torch
 from torch import nn
 
 from gantool.config import RunConfig
-from gantool.data.toy2d import load_ring
 from gantool.core.errors import UserError
+from gantool.data.toy2d import load_ring
 from gantool.losses.hinge import HingeLoss
 from gantool.losses.lsgan import LSGANLoss
-from gantool.train.penalties import dragan_penalty, gradient_penalty, r1_penalty
 from gantool.losses.wasserstein import WassersteinLoss
 from gantool.plugins import registry
 from gantool.specs import DataRequest
+from gantool.train.penalties import dragan_penalty, gradient_penalty, r1_penalty
 from tests.conftest import train_checkpoint
 
 REAL, FAKE = torch.tensor([2.0, -0.5, 0.25]), torch.tensor([0.5, -3.0, 1.5])

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gantool.data.stacked_mnist import load
 from gantool.core.errors import UserError
+from gantool.data.stacked_mnist import load
 from gantool.metrics.stacked_mnist import stacked_mnist_coverage, stacked_modes
 from gantool.specs import DataRequest
 

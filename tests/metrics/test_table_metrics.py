@@ -6,8 +6,15 @@ import numpy as np
 import pytest
 
 from gantool.core.errors import UserError
-from gantool.metrics.table import (classifier_accuracy, column_distances, correlation_difference, find_target,
-                                   ks_statistic, score_table, total_variation)
+from gantool.metrics.table import (
+    classifier_accuracy,
+    column_distances,
+    correlation_difference,
+    find_target,
+    ks_statistic,
+    score_table,
+    total_variation,
+)
 
 COLUMNS = [{"name": "x", "kind": "continuous"}, {"name": "y", "kind": "continuous"},
            {"name": "label", "kind": "discrete", "categories": ["a", "b"]}]

@@ -114,8 +114,7 @@ def test_cgan_generator_and_projection_discriminator_use_the_label():
 
 
 def test_acgan_step_adds_the_class_loss_to_both_phases(tmp_path):
-    from tests.conftest import random_images, train_checkpoint
-    from tests.conftest import read_jsonl
+    from tests.conftest import random_images, read_jsonl, train_checkpoint
 
     run = train_checkpoint(tmp_path, "acgan", random_images(classes=4), steps=2, log_every=1,
                            model_options={"ngf": 8, "ndf": 8})

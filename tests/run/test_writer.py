@@ -16,8 +16,8 @@ import torch
 from PIL import Image
 
 from gantool.config import RunConfig
-from gantool.data.toy2d import load_ring
 from gantool.core.errors import TrainingDiverged, UserError
+from gantool.data.toy2d import load_ring
 from gantool.losses.bce import BCELoss
 from gantool.plugins import registry
 from gantool.run import RunDir, SilentRunDir, send, writer_pid

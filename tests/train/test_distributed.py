@@ -46,7 +46,7 @@ def _losses(run):
 def _initial_weights():
     from gantool.config import resolve
     from gantool.plugins import registry
-    from gantool.specs import DataRequest, TrainingHooks
+    from gantool.specs import DataRequest
     from gantool.train.trainer import Trainer
 
     reg = registry()

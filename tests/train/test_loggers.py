@@ -12,9 +12,9 @@ from gantool import plugins
 from gantool.config import RunConfig
 from gantool.core.errors import UserError
 from gantool.data.toy2d import load_ring
+from gantool.run import RunDir
 from gantool.specs import DataRequest, LoggerSpec
 from gantool.train.report import PlainReporter
-from gantool.run import RunDir
 from gantool.train.trainer import Trainer
 from tests.conftest import gantool, read_jsonl
 
@@ -45,7 +45,7 @@ def test_unknown_logger_is_refused_before_a_run_folder_exists(tmp_path):
 
 
 class Recorder:
-    instances: list["Recorder"] = []
+    instances: list[Recorder] = []
 
     def __init__(self, run_path, cfg):
         self.run_path, self.metrics, self.images, self.closed = run_path, [], [], False

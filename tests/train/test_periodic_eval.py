@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from gantool.data.toy2d import load_ring
 from gantool.core.errors import UserError
+from gantool.data.toy2d import load_ring
 from gantool.specs import DataRequest
 from tests.conftest import random_images, read_jsonl, train_checkpoint
 

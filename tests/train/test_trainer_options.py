@@ -128,9 +128,10 @@ def test_sampling_does_not_disturb_training(tmp_path):
 
 
 def test_dataset_smaller_than_batch_is_a_user_error(tmp_path):
+    import numpy as np
+
     from gantool.core.errors import UserError
     from gantool.specs import DataArrays
-    import numpy as np
 
     cfg = RunConfig(model="toy", data="ring", steps=2, batch_size=64, latent_dim=2)
     with pytest.raises(UserError, match="fewer than --batch-size 64"):

@@ -6,14 +6,13 @@ import asyncio
 import json
 
 import numpy as np
-
 from PIL import Image
 
+from gantool.config import RunConfig
 from gantool.data.toy2d import load_ring
 from gantool.plugins import registry
 from gantool.run import RunDir
 from gantool.specs import DataRequest
-from gantool.config import RunConfig
 from gantool.train.report import quiet_reporter
 from gantool.train.trainer import Trainer
 from gantool.tui.live import train_with_dashboard

@@ -22,7 +22,6 @@ def main() -> None:
     from gantool.data import mnist
     from gantool.data.images import fit_array
     from gantool.specs import DataRequest
-
     from gantool_cyclegan.data import recolor
     from gantool_cyclegan.runner import Translator
 

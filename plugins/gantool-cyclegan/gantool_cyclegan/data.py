@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 
 from gantool import DataArrays, DataRequest, UserError
-
 from gantool_cyclegan import PLUGIN
 
 DEMO = ("recolored-mnist:a", "recolored-mnist:b")

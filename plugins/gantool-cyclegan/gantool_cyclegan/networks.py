@@ -14,7 +14,6 @@ import torch
 from torch import nn
 
 from gantool import ExportGraph, ExportInput, GanModules, ModelArgs, UserError, onnx_meta
-
 from gantool_cyclegan import PLUGIN
 
 DOWNSAMPLINGS = 2

@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-from gantool import hookimpl
-from gantool import DatasetSpec, ModelFlag, ModelSpec, OutputHooks, TrainingHooks, lazy
+from gantool import DatasetSpec, ModelFlag, ModelSpec, OutputHooks, TrainingHooks, hookimpl, lazy
 
 
 @hookimpl

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from gantool import UserError, onnx_meta as meta
-
+from gantool import UserError
+from gantool import onnx_meta as meta
 from gantool_cyclegan import PLUGIN
 
 

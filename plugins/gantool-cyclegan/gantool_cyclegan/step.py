@@ -14,7 +14,6 @@ import torch
 import torch.nn.functional as F
 
 from gantool import Judged, Phase, PhaseLoss, StepContext, UserError
-
 from gantool_cyclegan import PLUGIN
 from gantool_cyclegan.pool import ImagePool
 

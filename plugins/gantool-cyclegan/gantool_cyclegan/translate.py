@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -14,7 +13,7 @@ def translate(
     model: Path = typer.Argument(..., metavar="MODEL.onnx", help="A translator from `gantool export` (e.g. generator-a2b.onnx)."),
     input_dir: Path = typer.Argument(..., metavar="INPUT_DIR", help="Folder of images (searched recursively)."),
     output: Path = typer.Option(..., "-o", "--output", metavar="OUT_DIR", help="Folder for the translated PNGs (same relative names)."),
-    grid: Optional[Path] = typer.Option(None, "--grid", metavar="PNG", help="Also write a picture of inputs (odd rows) above their translations."),
+    grid: Path | None = typer.Option(None, "--grid", metavar="PNG", help="Also write a picture of inputs (odd rows) above their translations."),
     batch_size: int = typer.Option(32, "--batch-size", help="Images per ONNX Runtime call."),
     provider: str = typer.Option("auto", "--provider", help="auto (CUDA when usable), cuda or cpu."),
     force: bool = typer.Option(False, "--force", help="Write into a folder that is not empty."),
@@ -23,8 +22,8 @@ def translate(
     import numpy as np
     from rich.console import Console
 
-    from gantool import UserError, image_grid as tile, list_images, save_png, to_uint8
-
+    from gantool import UserError, list_images, save_png, to_uint8
+    from gantool import image_grid as tile
     from gantool_cyclegan import PLUGIN
     from gantool_cyclegan.runner import Translator, read_images
 

@@ -10,9 +10,8 @@ import numpy as np
 import onnx
 import pytest
 import torch
-from PIL import Image
-
 from cyclegan_testing import TINY, gantool
+from PIL import Image
 
 
 def train(tmp_path, domains, *extra):

@@ -17,7 +17,6 @@ from gantool.specs import ModelArgs
 from gantool.train.stabilizers import InputView, Stabilizers
 from gantool.train.step import StepContext
 from gantool.train.update import Update
-
 from gantool_cyclegan.networks import build, translators
 from gantool_cyclegan.pool import ImagePool
 from gantool_cyclegan.step import CycleGANStep

@@ -21,9 +21,8 @@ from typing import Any
 
 import pytest
 import torch
-from rich.console import Console
-
 from cyclegan_testing import TINY, draw_shapes, gantool
+from rich.console import Console
 
 from gantool.core.errors import UserError
 

@@ -14,7 +14,6 @@ def table_data(
 ) -> None:
     """Write a table scikit-learn ships (breast-cancer, wine, iris) as CSV, e.g. for csv:PATH."""
     from gantool import UserError, write_csv
-
     from gantool_tabular import PLUGIN
     from gantool_tabular.datasets import sklearn_table
 

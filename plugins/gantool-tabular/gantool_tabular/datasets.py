@@ -16,8 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gantool import CONTINUOUS, DataArrays, DataRequest, DISCRETE, UserError, check_columns
-
+from gantool import CONTINUOUS, DISCRETE, DataArrays, DataRequest, UserError, check_columns
 from gantool_tabular import PLUGIN
 
 MISSING = {"", "na", "nan", "null", "none", "?"}

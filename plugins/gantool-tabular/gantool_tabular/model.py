@@ -20,7 +20,6 @@ import torch
 from torch import nn
 
 from gantool import DataArrays, GanModules, ModelArgs, UserError
-
 from gantool_tabular import PLUGIN
 from gantool_tabular.transform import Transform, fit, normal_cdf, pick
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from gantool import hookimpl
-from gantool import DatasetSpec, ModelFlag, ModelSpec, TrainingHooks, lazy
+from gantool import DatasetSpec, ModelFlag, ModelSpec, TrainingHooks, hookimpl, lazy
 
 
 @hookimpl

@@ -15,7 +15,6 @@ import torch
 import torch.nn.functional as F
 
 from gantool import Judged, Phase, PhaseLoss, StepContext, UserError
-
 from gantool_tabular import PLUGIN
 from gantool_tabular.transform import pick
 

@@ -18,7 +18,6 @@ def isolated_home(tmp_path_factory, monkeypatch):
 def iris_csv(tmp_path) -> Path:
     """scikit-learn's iris as a CSV with text labels (150 rows, 4 continuous + 1 discrete)."""
     from gantool.core.tables import write_csv
-
     from gantool_tabular.datasets import sklearn_table
 
     path = tmp_path / "iris.csv"

@@ -24,7 +24,6 @@ import numpy as np
 import pytest
 import torch
 from rich.console import Console
-
 from tabular_testing import gantool
 
 from gantool.core.errors import UserError

@@ -7,7 +7,6 @@ import pytest
 
 from gantool.core.errors import UserError
 from gantool.specs import DataRequest
-
 from gantool_tabular.datasets import load_csv, load_sklearn
 
 

@@ -7,7 +7,6 @@ import pytest
 import torch
 
 from gantool.specs import DataRequest, ModelArgs
-
 from gantool_tabular.datasets import load_sklearn
 from gantool_tabular.model import build, prepare
 from gantool_tabular.transform import Transform, fit
