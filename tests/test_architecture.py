@@ -24,8 +24,7 @@ LAYERS: list[set[str]] = [
     {"cli"},
     {"models", "losses", "data"},  # the built-in plugins: they use the stages as any plugin would
     {"tui"},  # monitor
-    {"bench"},
-    {"train"},
+    {"train"},  # and `gantool bench`, which times the parts train builds
     {"metrics"},  # evaluate
     {"export"},
     {"runtime"},  # sample

@@ -6,7 +6,7 @@ import json
 
 import torch
 
-from gantool.bench import peak_tflops
+from gantool.train.bench import peak_tflops
 from tests.conftest import gantool
 
 
