@@ -21,9 +21,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Training img/s with FLOPs per image and MFU, sampling img/s in PyTorch and ONNX
         Runtime, and Inception features/s; synthetic data, nothing is downloaded but weights."""
-        from gantool.train import bench as b
         from gantool.config import parse_sets
         from gantool.core.errors import UserError
+        from gantool.train import bench as b
 
         if steps <= 0 or warmup < 0:
             raise UserError("--steps must be positive and --warmup not negative")
