@@ -4,8 +4,7 @@ A plugin is a module (found through the `gantool` entry-point group) with functi
 decorated by `gantool.hookimpl` and named like the hooks below. Each `register_*` hook
 gets a `register` callback; call it once per spec you provide:
 
-    from gantool import hookimpl
-    from gantool import ModelSpec
+    from gantool import ModelSpec, hookimpl
 
     @hookimpl
     def register_models(register):
@@ -18,45 +17,60 @@ Built-in models, losses and datasets register through exactly these hooks.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 import pluggy
 
+if TYPE_CHECKING:  # the types only: importing the contract stays cheap
+    import typer
+
+    from gantool.specs import DataKindSpec, DatasetSpec, FeatureExtractorSpec, LoggerSpec, LossSpec, ModelSpec
+
 hookspec = pluggy.HookspecMarker("gantool")
+
+# Lifecycle: gantool loads every plugin when a command first needs the registry (every
+# command but `--version`); the register_* hooks run once per process, one plugin at a time,
+# in the order plugins are found (built-ins first); each `register(spec)` is validated at
+# once. `register_commands` runs when the CLI is built, after the specs are registered.
+
+# -- what a plugin registers ---------------------------------------------------------------
 
 
 @hookspec
-def register_models(register: Callable[[Any], None]) -> None:
+def register_models(register: Callable[[ModelSpec], None]) -> None:
     """Register architectures: call `register(ModelSpec(...))` for each."""
 
 
 @hookspec
-def register_losses(register: Callable[[Any], None]) -> None:
+def register_losses(register: Callable[[LossSpec], None]) -> None:
     """Register adversarial losses: call `register(LossSpec(...))` for each."""
 
 
 @hookspec
-def register_datasets(register: Callable[[Any], None]) -> None:
+def register_datasets(register: Callable[[DatasetSpec], None]) -> None:
     """Register datasets: call `register(DatasetSpec(...))` for each."""
 
 
 @hookspec
-def register_feature_extractors(register: Callable[[Any], None]) -> None:
+def register_feature_extractors(register: Callable[[FeatureExtractorSpec], None]) -> None:
     """Register evaluation feature extractors: call `register(FeatureExtractorSpec(...))`."""
 
 
 @hookspec
-def register_data_kinds(register: Callable[[Any], None]) -> None:
+def register_data_kinds(register: Callable[[DataKindSpec], None]) -> None:
     """Register kinds of data: call `register(DataKindSpec(...))` for each. A model or
     dataset names its kind by `data_kind`; previews, sample writers, evaluation and export
     metadata come from the kind, so core has no branch per kind."""
 
 
 @hookspec
-def register_loggers(register: Callable[[Any], None]) -> None:
+def register_loggers(register: Callable[[LoggerSpec], None]) -> None:
     """Register training loggers: call `register(LoggerSpec(...))` for each."""
 
 
+# -- what a plugin adds to the command line --------------------------------------------------
+
+
 @hookspec
-def register_commands(app: Any) -> None:
+def register_commands(app: typer.Typer) -> None:
     """Add CLI commands: `app.add_typer(my_typer_app, name="mycmd")` (a `typer.Typer`)."""

@@ -30,7 +30,8 @@ LAYERS: list[set[str]] = [
     {"runtime"},  # sample
     {"run"},  # the run directory, the hand-off between the stages
     {"plugins", "config"},  # the host and the run config
-    {"specs", "protocols", "hookspecs"},  # the plugin contract
+    {"hookspecs"},  # the plugin contract: the hooks, typed by ...
+    {"specs", "protocols"},  # ... what is registered and what it implements
     {"core"},
 ]
 # the public API (gantool/__init__.py) re-exports lazily from every layer, and every module

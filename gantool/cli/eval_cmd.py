@@ -68,7 +68,7 @@ def register(app: typer.Typer) -> None:
         generator: Path | None = typer.Argument(None, metavar="[GEN.onnx|RUN_DIR]", help="Generator to score (a run directory uses its generator.onnx)."),
         data: str | None = typer.Option(None, "--data", metavar="DATASET[:SPLIT]", help="Reference images (default: the dataset the generator was trained on)."),
         n: int = typer.Option(10000, "-n", help="Generated images, and reference images drawn from the dataset."),
-        metrics: str = typer.Option("fid,kid,is,pr", "--metrics", help="Any of fid, kid, is, pr (precision/recall), dc (density/coverage), stacked (Stacked MNIST modes)."),
+        metrics: str = typer.Option("", "--metrics", show_default=False, help="Any of fid, kid, is, pr (precision/recall), dc (density/coverage), stacked (Stacked MNIST modes); default: the data kind's (images: fid,kid,is,pr)."),
         features: str = typer.Option("auto", "--features", metavar="NAME", help="Feature extractor: inception (ONNX Runtime), inception:torch, lenet-mnist, onnx:PATH, or a plugin's; auto: lenet-mnist for 1-channel images, else inception."),
         resize: str | None = typer.Option(None, "--resize", help="Inception preprocessing: tf (default; torch-fidelity / TF FID) or pytorch-fid."),
         batch_size: int = typer.Option(250, "--batch-size", help="Images per ONNX Runtime / feature batch."),

@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from gantool.config import RunConfig
     from gantool.export.generator import TrainedGenerator
 
-# metadata key: the graph's input names in order, comma-separated ("z,labels"); it belongs
-# beside the other keys in gantool/core/onnx_meta.py
+
+
 def default_graph(gen: TrainedGenerator) -> ExportGraph:
     """The ordinary generator's graph: `z` [batch, latent_dim] (+ `labels` [batch] when the
     model is conditional) -> `images` [batch, C, H, W], or `samples` [batch, D]."""

@@ -52,7 +52,7 @@ class EvalResult:
 class EvalSettings:
     """What to compute and how, checked when made: before anything is loaded or generated."""
 
-    metrics: str = "fid,kid,is,pr"
+    metrics: str = ""  # empty: the data kind's default metrics (DataKindSpec.metrics; images: fid,kid,is,pr)
     n: int = 10000  # generated images, and reference images drawn from the dataset
     seed: int = 0  # of the latents and of the reference subset
     batch_size: int = 250
@@ -63,7 +63,7 @@ class EvalSettings:
     chosen: list[str] = field(init=False)  # the parsed metric names
 
     def __post_init__(self) -> None:
-        self.chosen = parse_metrics(self.metrics)
+        self.chosen = parse_metrics(self.metrics) if self.metrics else []
         if self.n <= 0:
             raise UserError(f"-n must be positive, got {self.n}")
         if self.batch_size <= 0:
@@ -239,6 +239,7 @@ def evaluate_generator(registry: Registry, path: Path, out_dir: Path, settings: 
     if kind.evaluate is not None:  # a kind with scores of its own (tables: classifier utility, ...)
         return kind.evaluate(registry, sampler, out_dir, settings, data=data, progress=progress)
     fake_images, shape, reference, source = generated_images(sampler, data, settings, progress)
+    settings.chosen = settings.chosen or list(kind.metrics)
     extractor = extractor or choose_extractor(registry, settings.features, settings.resize, shape[0])
     return _score(registry, extractor, settings, (fake_images, shape, reference, source), out_dir, progress, start)
 
@@ -248,6 +249,7 @@ def evaluate_folders(registry: Registry, real: str, fake: str, settings: EvalSet
     """Score the image set `fake` (any dataset, e.g. folder:out/) against `real`, both loaded
     at `image_size` with `channels`, and write the result into `out_dir`."""
     progress = progress or EvalProgress()
+    settings.chosen = settings.chosen or list(registry.get("data kind", "image").metrics)
     extractor = choose_extractor(registry, settings.features, settings.resize, 0) if settings.features != "auto" else None
     start = time.perf_counter()
     with progress.status(f"loading {fake}"):

@@ -20,7 +20,8 @@ class PeriodicEval:
     def __init__(self, registry, metrics: str, features: str, n: int, data: DataArrays, seed: int, latent_dim: int,
                  num_classes: int):
         if data.kind != "image":
-            raise UserError("--eval-every scores images; this run trains on vector data (mode coverage is logged anyway)")
+            raise UserError(f"--eval-every scores images; this run trains on {data.kind} data"
+                            + (" (mode coverage is logged anyway)" if data.kind == "vector" else ""))
         self.metrics = parse_metrics(metrics)
         name, arg = split_name(features)
         self.extractor = registry.get("feature extractor", name).factory(arg)
