@@ -14,7 +14,6 @@ import signal
 from pathlib import Path
 from typing import Any, NoReturn
 
-import click
 import typer
 from typer.core import TyperCommand
 
@@ -50,7 +49,7 @@ class PanelledCommand(TyperCommand):
     """Plain (non-rich) help that still shows options in their panels: the unpanelled
     options first, then the config groups in GROUPS order, then any other panel."""
 
-    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    def format_options(self, ctx: typer.Context, formatter: Any) -> None:  # Click's HelpFormatter, as Typer ships it
         sections: dict[str, list[tuple[str, str]]] = {}
         for param in self.get_params(ctx):
             record = param.get_help_record(ctx)
