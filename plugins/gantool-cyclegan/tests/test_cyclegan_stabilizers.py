@@ -14,17 +14,15 @@ and through the real console script.
 
 from __future__ import annotations
 
-import json
-from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
 import torch
 from cyclegan_testing import TINY, draw_shapes, gantool
-from rich.console import Console
 
 from gantool.core.errors import UserError
+from gantool.train.testing import checkpoint_of, largest_difference, metric_keys, one_thread, train_run
 
 STEPS = 3
 # cyclegan_testing.TINY as config layers: --set values here, the flags (batch size) in FLAGS
@@ -49,13 +47,9 @@ CASES = [
 
 
 @pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Networks this small train many times faster on one intra-op thread: on a busy machine
-    handing each tiny convolution to a second thread costs more than the convolution."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+def single_thread():
+    with one_thread():
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -69,16 +63,10 @@ def shared(tmp_path_factory) -> dict[str, Any]:
 
 def train(shared: dict[str, Any], name: str, project: Path | None = None, **settings: Any) -> Path:
     """Train through gantool train's own path (new_run: config layers, data, build, run folder)."""
-    from gantool.plugins import registry
-    from gantool.train.report import PlainReporter
-    from gantool.train.session import new_run
-
     a, b = shared["domains"]
     flags = {**FLAGS, "project": str(project or shared["project"]), "name": name, **settings}
     sets = {**SETS, "data.a": str(a), "data.b": str(b)}
-    trainer, run, total, _ = new_run(registry(), "cyclegan", None, flags, sets, PlainReporter(Console(file=StringIO())))
-    assert trainer.fit(run, total) == "finished"
-    return run.path
+    return train_run("cyclegan", flags, sets)
 
 
 @pytest.fixture
@@ -89,21 +77,6 @@ def baseline(shared) -> Path:
     return shared["runs"]["baseline"]
 
 
-def checkpoint(run: Path) -> dict[str, Any]:
-    return torch.load(run / "checkpoints" / "last.pt", weights_only=True)
-
-
-def metric_keys(run: Path) -> set[str]:
-    return {key for line in (run / "metrics.jsonl").read_text().splitlines() for key in json.loads(line)}
-
-
-def largest_difference(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> float:
-    """The largest absolute difference between two state dicts of the same network."""
-    assert a.keys() == b.keys()
-    return max((x.float() - y.float()).abs().max().item() if x.numel() else 0.0 for x, y in
-               ((a[k], b[k]) for k in a))
-
-
 def input_channels(state: dict[str, torch.Tensor]) -> int:
     """The input channels of a network's first convolution."""
     return next(t.shape[1] for t in state.values() if t.dim() == 4)
@@ -111,8 +84,8 @@ def input_channels(state: dict[str, torch.Tensor]) -> int:
 
 def test_training_is_deterministic(shared, baseline):
     """The control: the same settings give the same weights, so every 'differs' below is the flag's."""
-    again = checkpoint(train(shared, "baseline-again"))
-    first = checkpoint(baseline)
+    again = checkpoint_of(train(shared, "baseline-again"))
+    first = checkpoint_of(baseline)
     for net in ("generator", "discriminator"):
         assert largest_difference(first[net], again[net]) == 0.0, net
 
@@ -120,7 +93,7 @@ def test_training_is_deterministic(shared, baseline):
 @pytest.mark.parametrize("flag, settings, net, metrics", CASES, ids=[c[0].lstrip("-") for c in CASES])
 def test_flag_changes_the_trained_weights(shared, baseline, flag, settings, net, metrics):
     run = train(shared, flag.lstrip("-").replace("_", "-"), **settings)
-    with_flag, without = checkpoint(run), checkpoint(baseline)
+    with_flag, without = checkpoint_of(run), checkpoint_of(baseline)
     assert largest_difference(with_flag[net], without[net]) > 0, f"{flag} left the {net} as trained without it"
     logged = metric_keys(run)
     for key in metrics:
@@ -131,7 +104,7 @@ def test_flag_changes_the_trained_weights(shared, baseline, flag, settings, net,
 
 
 def test_ema_keeps_a_separate_average_and_leaves_training_alone(shared, baseline):
-    state, plain = checkpoint(train(shared, "ema", ema=True)), checkpoint(baseline)
+    state, plain = checkpoint_of(train(shared, "ema", ema=True)), checkpoint_of(baseline)
     assert plain["ema"] is None and state["ema"] is not None
     assert state["ema"].keys() == state["generator"].keys()
     assert largest_difference(state["ema"], state["generator"]) > 0  # the average lags the raw weights

@@ -15,18 +15,15 @@ the real console script.
 
 from __future__ import annotations
 
-import json
-from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-import torch
-from rich.console import Console
 from tabular_testing import gantool
 
 from gantool.core.errors import UserError
+from gantool.train.testing import checkpoint_of, largest_difference, metric_keys, one_thread, train_run
 
 STEPS = 3
 SETS = {"model.pac": 2, "latent_dim": 8}  # 2 rows per pack: a batch of 4 makes 2 packs
@@ -57,13 +54,9 @@ REFUSED = [
 
 
 @pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Networks this small train many times faster on one intra-op thread: on a busy machine
-    handing each small matrix product to a second thread costs more than the product."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+def single_thread():
+    with one_thread():
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -83,15 +76,9 @@ def shared(tmp_path_factory) -> dict[str, Any]:
 
 def train(shared: dict[str, Any], name: str, project: Path | None = None, **settings: Any) -> Path:
     """Train through gantool train's own path (new_run: config layers, data, build, run folder)."""
-    from gantool.plugins import registry
-    from gantool.train.report import PlainReporter
-    from gantool.train.session import new_run
-
     flags = {**FLAGS, "data": f"csv:{shared['csv']}", "project": str(project or shared["project"]), "name": name,
              **settings}
-    trainer, run, total, _ = new_run(registry(), "ctgan", None, flags, SETS, PlainReporter(Console(file=StringIO())))
-    assert trainer.fit(run, total) == "finished"
-    return run.path
+    return train_run("ctgan", flags, SETS)
 
 
 @pytest.fixture
@@ -102,25 +89,10 @@ def baseline(shared) -> Path:
     return shared["runs"]["baseline"]
 
 
-def checkpoint(run: Path) -> dict[str, Any]:
-    return torch.load(run / "checkpoints" / "last.pt", weights_only=True)
-
-
-def metric_keys(run: Path) -> set[str]:
-    return {key for line in (run / "metrics.jsonl").read_text().splitlines() for key in json.loads(line)}
-
-
-def largest_difference(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> float:
-    """The largest absolute difference between two state dicts of the same network."""
-    assert a.keys() == b.keys()
-    return max((x.float() - y.float()).abs().max().item() if x.numel() else 0.0 for x, y in
-               ((a[k], b[k]) for k in a))
-
-
 def test_training_is_deterministic(shared, baseline):
     """The control: the same settings give the same weights, so every 'differs' below is the flag's."""
-    again = checkpoint(train(shared, "baseline-again"))
-    first = checkpoint(baseline)
+    again = checkpoint_of(train(shared, "baseline-again"))
+    first = checkpoint_of(baseline)
     for net in ("generator", "discriminator"):
         assert largest_difference(first[net], again[net]) == 0.0, net
 
@@ -128,7 +100,7 @@ def test_training_is_deterministic(shared, baseline):
 @pytest.mark.parametrize("flag, settings, metrics", CASES, ids=[c[0].lstrip("-") for c in CASES])
 def test_flag_changes_the_trained_weights(shared, baseline, flag, settings, metrics):
     run = train(shared, flag.lstrip("-").replace("_", "-"), **settings)
-    with_flag, without = checkpoint(run), checkpoint(baseline)
+    with_flag, without = checkpoint_of(run), checkpoint_of(baseline)
     assert largest_difference(with_flag["discriminator"], without["discriminator"]) > 0, \
         f"{flag} left the critic as trained without it"
     logged = metric_keys(run)
@@ -138,7 +110,7 @@ def test_flag_changes_the_trained_weights(shared, baseline, flag, settings, metr
 
 
 def test_ema_keeps_a_separate_average_and_leaves_training_alone(shared, baseline):
-    state, plain = checkpoint(train(shared, "ema", ema=True)), checkpoint(baseline)
+    state, plain = checkpoint_of(train(shared, "ema", ema=True)), checkpoint_of(baseline)
     assert plain["ema"] is None and state["ema"] is not None
     assert state["ema"].keys() == state["generator"].keys()
     assert largest_difference(state["ema"], state["generator"]) > 0  # the average lags the raw weights
