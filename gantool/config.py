@@ -167,6 +167,11 @@ class RunConfig:
 
 FIELDS = {f.name: f for f in dataclasses.fields(RunConfig)}
 SETTINGS: dict[str, Setting] = {name: f.metadata["setting"] for name, f in FIELDS.items()}
+
+
+def flag_of(key: str) -> str:
+    """A config key as a user sets it on the command line: its flag, or --set KEY=..."""
+    return SETTINGS[key].flag or f"--set {key}=..."
 # the one list of what `gantool train --resume` may change; everything else is the run's as saved
 RESUMABLE_KEYS = ("steps", "epochs", "device")
 

@@ -60,7 +60,7 @@ def register_feature_extractors(register: Callable[[FeatureExtractorSpec], None]
 def register_data_kinds(register: Callable[[DataKindSpec], None]) -> None:
     """Register kinds of data: call `register(DataKindSpec(...))` for each. A model or
     dataset names its kind by `data_kind`; previews, sample writers, evaluation and export
-    metadata come from the kind, so core has no branch per kind."""
+    metadata come from the kind, so a new kind needs no change to core."""
 
 
 @hookspec

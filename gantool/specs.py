@@ -188,7 +188,8 @@ class ModelSpec:
 
 @dataclass(frozen=True)
 class LossSpec:
-    """An adversarial loss. `factory(options) -> object` with `d_loss` and `g_loss`."""
+    """An adversarial loss. `factory(options) -> AdversarialLoss` (gantool.protocols: `d_loss(real,
+    fake)`, `g_loss(fake, real=None)`, `needs_real_in_g`); anything else is refused at build."""
 
     name: str
     summary: str
@@ -290,6 +291,7 @@ class LoggerSpec:
     name: str
     summary: str
     factory: Callable[..., Any]
+    requires: tuple[str, ...] = ()  # importable packages it needs; checked before the run folder exists
 
 
 def lazy(module: str, attr: str) -> Callable[..., Any]:

@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 import typer
 from typer.core import TyperCommand
 
-from gantool.config import GROUPS, RESUMABLE_KEYS, SETTINGS, RunConfig
+from gantool.config import GROUPS, RESUMABLE_KEYS, SETTINGS, RunConfig, flag_of
 
 _TYPES = {"str": str, "int": int, "float": float, "bool": bool}
 _DISTRIBUTED = GROUPS["distributed"]
@@ -39,10 +39,6 @@ def config_options() -> list[inspect.Parameter]:
                                         annotation=kind | None))
     order = list(GROUPS)
     return sorted(params, key=lambda p: order.index(SETTINGS[p.name].group))
-
-
-def flag_of(key: str) -> str:
-    return SETTINGS[key].flag or f"--set {key}=..."
 
 
 class PanelledCommand(TyperCommand):

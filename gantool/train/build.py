@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import torch
 
-from gantool.config import SETTINGS, RunConfig
+from gantool.config import RunConfig, flag_of
 from gantool.core.errors import UserError
-from gantool.protocols import TrainingStep, check_step
+from gantool.protocols import AdversarialLoss, TrainingStep, check_step
 from gantool.specs import DataArrays, GanModules, LossSpec, ModelArgs, ModelSpec
 from gantool.train import fast_path
 from gantool.train.batches import Batches
@@ -30,7 +30,7 @@ from gantool.train.update import Regularizers, Update
 # a flag value that differs from these means the user asked for the stabilizer
 _OFF = {"instance_noise": 0.0, "diffaugment": "", "pack": 1, "minibatch_std": False, "grad_clip": 0.0,
         "historical_averaging": 0.0, "clip_weights": 0.0, "gp_lambda": 0.0, "r1_gamma": 0.0, "dragan_lambda": 0.0,
-        "label_smoothing": 0.0, "ema": False, "lr_d": 0.0}
+        "label_smoothing": 0.0, "ema": False, "lr_d": 0.0, "loss": "bce", "n_critic": 1}
 
 
 @dataclass
@@ -70,8 +70,8 @@ def build(cfg: RunConfig, model: ModelSpec, loss: LossSpec, data: DataArrays, di
         fast_path.compile_modules(G, D, mode=cfg.compile_mode, backend=cfg.compile_backend)
     scaler = precision.scaler()
     batches = Batches(data, cfg.batch_size, cfg.seed, device, dist.shard, channels_last=channels_last)
-    ctx = StepContext(G, D, loss.factory({"label_smoothing": cfg.label_smoothing, **cfg.loss_options}),
-                      args.latent_dim, device, InputView(stab, shard=dist.shard), n_critic=cfg.n_critic,
+    ctx = StepContext(G, D, _loss(loss, cfg), args.latent_dim, device, InputView(stab, shard=dist.shard),
+                      n_critic=cfg.n_critic,
                       stabilizers=stab, conditional=model.conditional, num_classes=data.num_classes,
                       shard=dist.shard, batches=batches, generator_ddp=wrap(G, dist, device),
                       discriminator_ddp=wrap(D, dist, device))
@@ -81,6 +81,13 @@ def build(cfg: RunConfig, model: ModelSpec, loss: LossSpec, data: DataArrays, di
     regularizers = Regularizers(cfg.clip_weights, cfg.gp_lambda, cfg.r1_gamma, cfg.r1_every, cfg.dragan_lambda)
     update = Update(step, {"g": G, "d": D}, optimizers, scaler, precision.autocast, stab, regularizers, ema, dist.shard)
     return TrainingParts(cfg, model, device, precision, args, G, D, optimizers, scaler, ema, batches, ctx, step, update)
+
+
+def _loss(spec: LossSpec, cfg: RunConfig) -> AdversarialLoss:
+    loss = spec.factory({"label_smoothing": cfg.label_smoothing, **cfg.loss_options})
+    if not isinstance(loss, AdversarialLoss):  # the G term's signature and capabilities come from the base
+        raise UserError(f"loss {spec.name!r} must subclass gantool.AdversarialLoss (g_loss(fake, real=None))")
+    return loss
 
 
 def model_args(cfg: RunConfig, model: ModelSpec, data: DataArrays) -> ModelArgs:
@@ -133,14 +140,10 @@ def _modules(cfg: RunConfig, model: ModelSpec, args: ModelArgs, stab: Stabilizer
     return G, D, channels_last
 
 
-def _spelled(key: str) -> str:
-    """A config key as the user sets it: its flag, or --set KEY=... when it has none."""
-    flag = SETTINGS[key].flag if key in SETTINGS else None
-    return flag or f"--set {key}"
-
-
 def _check_supported(cfg: RunConfig, model: ModelSpec, unsupported: dict[str, str]) -> None:
     """A flag the model (or its step) truly cannot honour is refused with one line, before training."""
     for key, reason in unsupported.items():
-        if key in _OFF and getattr(cfg, key) != _OFF[key]:
-            raise UserError(f"model {model.name!r} cannot use {_spelled(key)} ({reason})")
+        if key not in _OFF:  # a plugin's typo must not silently allow the flag
+            raise TypeError(f"model {model.name!r}: cannot refuse {key!r}; refusable keys: {', '.join(sorted(_OFF))}")
+        if getattr(cfg, key) != _OFF[key]:
+            raise UserError(f"model {model.name!r} cannot use {flag_of(key)} ({reason})")

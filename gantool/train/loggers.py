@@ -12,6 +12,6 @@ def register_loggers(register):
     register(LoggerSpec(
         name="tensorboard",
         summary="scalars and sample grids as TensorBoard event files in RUN/tensorboard (pip install tensorboard)",
-        factory=lazy("gantool.train.tensorboard", "TensorBoardLogger"),
+        factory=lazy("gantool.train.tensorboard", "TensorBoardLogger"), requires=("tensorboard",),
     ))
 

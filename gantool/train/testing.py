@@ -1,6 +1,6 @@
-"""Helpers for tests of models that train, gantool's own and plugins': a quiet run through
-`gantool train`'s own path, and looks at what it saved. Used by the plugins' stabilizer
-tests; a plugin's tests may use them the same way."""
+"""Helpers for tests of models that train: a quiet run through `gantool train`'s own path,
+and looks at what it saved. gantool's tests and the bundled plugins' tests use them; they
+are a test utility, not part of the plugin API (`gantool.__all__`), and may change."""
 
 from __future__ import annotations
 

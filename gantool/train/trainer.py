@@ -13,7 +13,7 @@ from typing import Any
 import torch
 
 from gantool.config import RunConfig
-from gantool.core.errors import TrainingDiverged
+from gantool.core.errors import TrainingDiverged, UserError
 from gantool.run import RunDir, checkpoint
 from gantool.specs import DataArrays, LossSpec, ModelSpec
 from gantool.train import fast_path
@@ -27,6 +27,15 @@ from gantool.train.report import PlainReporter
 from gantool.train.state import Progress, load_state_dict, rng_install, rng_snapshot, state_dict
 
 HEARTBEAT_S = 2.0
+
+
+def _check_requirements(loggers: list) -> None:
+    from importlib.util import find_spec
+
+    for spec in loggers:
+        missing = [package for package in spec.requires if find_spec(package) is None]
+        if missing:
+            raise UserError(f"--logger {spec.name} needs the {' and '.join(missing)} package: pip install {' '.join(missing)}")
 
 
 class Trainer:
@@ -43,8 +52,9 @@ class Trainer:
         self.periodic_eval = None
         from gantool.plugins import registry
 
-        # loggers are looked up now, so an unknown name is refused before the run folder exists
+        # loggers are looked up now, so an unknown or unusable one is refused before the run folder exists
         self._logger_specs = [registry().get("logger", n.strip()) for n in cfg.logger.split(",") if n.strip()]
+        _check_requirements(self._logger_specs)
         if cfg.eval_every and dist.is_main:
             from gantool.train.periodic_eval import PeriodicEval
 
@@ -262,7 +272,6 @@ class Trainer:
         """Before the first step: loggers (a failing one fails the run before it starts),
         events, status and the RNG stream."""
         self.parts.ctx.view.total_steps = self.total  # instance noise anneals over the run
-        self.received_signal = None
         if self.dist.is_main:
             for spec in self._logger_specs:
                 attach_logger(self.callbacks, spec.factory(self.run.path, self.cfg))

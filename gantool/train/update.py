@@ -89,6 +89,9 @@ class Update:
             result: PhaseLoss = self.step.loss(phase, index)
         out.update({k: v.detach() for k, v in result.stats.items()})
         loss = result.loss
+        if phase.net == "d" and not result.judged and (self.reg.gp_lambda or self.reg.dragan_lambda or self.reg.r1_gamma):
+            raise TypeError(f"the {phase.name} phase returned no PhaseLoss.judged, so the gradient penalties cannot "
+                            "apply; list gp_lambda, dragan_lambda and r1_gamma in the model's unsupported map instead")
         if phase.net == "d" and result.judged:
             self._judged = result.judged
             loss = loss + self._penalty("gp", self.reg.gp_lambda, result.judged, out, lambda j: gradient_penalty(
@@ -155,6 +158,9 @@ def _runs(due: Sequence[Phase]) -> list[tuple[str, list[Phase]]]:
     for phase in due:
         if runs and runs[-1][0] == phase.net:
             runs[-1][1].append(phase)
+        elif any(net == phase.net for net, _ in runs):  # a second optimizer step before scaler.update()
+            raise TypeError(f"phase {phase.name} updates {phase.net!r} again in the same step after another "
+                            "network's phase; order the step's phases so each network's due phases are adjacent")
         else:
             runs.append((phase.net, [phase]))
     return runs

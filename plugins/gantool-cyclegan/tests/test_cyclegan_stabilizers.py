@@ -112,9 +112,10 @@ def test_ema_keeps_a_separate_average_and_leaves_training_alone(shared, baseline
         assert largest_difference(state[net], plain[net]) == 0.0, net
 
 
-def test_minibatch_std_is_refused_before_a_run_folder_exists(shared, tmp_path):
-    with pytest.raises(UserError, match=r"^model 'cyclegan' cannot use --minibatch-std \(") as refused:
-        train(shared, "refused", project=tmp_path / "runs", minibatch_std=True)
+@pytest.mark.parametrize("flag, settings", [("--minibatch-std", {"minibatch_std": True}), ("--n-critic", {"n_critic": 2})])
+def test_refused_before_a_run_folder_exists(shared, tmp_path, flag, settings):
+    with pytest.raises(UserError, match=rf"^model 'cyclegan' cannot use {flag} \(") as refused:
+        train(shared, "refused", project=tmp_path / "runs", **settings)
     assert "\n" not in str(refused.value)
     assert not (tmp_path / "runs").exists()
 

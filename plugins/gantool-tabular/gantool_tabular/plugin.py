@@ -15,7 +15,8 @@ def register_models(register):
             prepare=lazy("gantool_tabular.model", "prepare"), make_step=lazy("gantool_tabular.step", "make_step"),
             unsupported={"pack": "ctgan packs rows itself (model.pac)",
                          "minibatch_std": "ctgan's critic packs rows itself (model.pac)",
-                         "label_smoothing": "ctgan's critic loss is Wasserstein, which has no targets to smooth"}),
+                         "label_smoothing": "ctgan's critic loss is Wasserstein, which has no targets to smooth",
+                         "loss": "ctgan's critic is Wasserstein with its own pack-wise gradient penalty"}),
         data_kind="table",
         options=("pac",),  # prepare adds the fitted column transforms after this check
         flags=(ModelFlag("--discrete", "data.discrete", "CSV columns to treat as categories (comma-separated)", "COL,..."),),

@@ -48,6 +48,7 @@ REFUSED = [
                  id="minibatch-std"),
     pytest.param("--label-smoothing", {"label_smoothing": 0.1}, "model 'ctgan' cannot use --label-smoothing (",
                  id="label-smoothing"),
+    pytest.param("--loss", {"loss": "hinge"}, "model 'ctgan' cannot use --loss (", id="loss"),
     pytest.param("--diffaugment", {"diffaugment": "color"},
                  "--diffaugment augments images; model 'ctgan' trains on table data", id="diffaugment"),
 ]
