@@ -13,6 +13,7 @@ long evaluation is doing goes to an `EvalProgress`, silent unless the caller pas
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import time
@@ -239,7 +240,7 @@ def evaluate_generator(registry: Registry, path: Path, out_dir: Path, settings: 
     if kind.evaluate is not None:  # a kind with scores of its own (tables: classifier utility, ...)
         return kind.evaluate(registry, sampler, out_dir, settings, data=data, progress=progress)
     fake_images, shape, reference, source = generated_images(sampler, data, settings, progress)
-    settings.chosen = settings.chosen or list(kind.metrics)
+    settings = settings if settings.chosen else dataclasses.replace(settings, metrics=",".join(kind.metrics))
     extractor = extractor or choose_extractor(registry, settings.features, settings.resize, shape[0])
     return _score(registry, extractor, settings, (fake_images, shape, reference, source), out_dir, progress, start)
 
@@ -249,7 +250,8 @@ def evaluate_folders(registry: Registry, real: str, fake: str, settings: EvalSet
     """Score the image set `fake` (any dataset, e.g. folder:out/) against `real`, both loaded
     at `image_size` with `channels`, and write the result into `out_dir`."""
     progress = progress or EvalProgress()
-    settings.chosen = settings.chosen or list(registry.get("data kind", "image").metrics)
+    if not settings.chosen:  # the image kind's defaults; the caller's settings stay as they were
+        settings = dataclasses.replace(settings, metrics=",".join(registry.get("data kind", "image").metrics))
     extractor = choose_extractor(registry, settings.features, settings.resize, 0) if settings.features != "auto" else None
     start = time.perf_counter()
     with progress.status(f"loading {fake}"):

@@ -13,7 +13,7 @@ from typing import Any
 import torch
 
 from gantool.config import RunConfig
-from gantool.core.errors import TrainingDiverged, UserError
+from gantool.core.errors import TrainingDiverged
 from gantool.run import RunDir, checkpoint
 from gantool.specs import DataArrays, LossSpec, ModelSpec
 from gantool.train import fast_path
@@ -21,21 +21,13 @@ from gantool.train.build import TrainingParts, build
 from gantool.train.callbacks import Callbacks, attach_logger
 from gantool.train.commands import Commands
 from gantool.train.distributed import Dist
+from gantool.train.loggers import logger_specs
 from gantool.train.meter import Meter
 from gantool.train.previews import make_preview
 from gantool.train.report import PlainReporter
 from gantool.train.state import Progress, load_state_dict, rng_install, rng_snapshot, state_dict
 
 HEARTBEAT_S = 2.0
-
-
-def _check_requirements(loggers: list) -> None:
-    from importlib.util import find_spec
-
-    for spec in loggers:
-        missing = [package for package in spec.requires if find_spec(package) is None]
-        if missing:
-            raise UserError(f"--logger {spec.name} needs the {' and '.join(missing)} package: pip install {' '.join(missing)}")
 
 
 class Trainer:
@@ -50,12 +42,10 @@ class Trainer:
         classes = data.num_classes if model.conditional else 0
         self.preview = make_preview(model, data, classes, cfg.sample_count, cfg.seed, self.device)
         self.periodic_eval = None
-        from gantool.plugins import registry
-
-        # loggers are looked up now, so an unknown or unusable one is refused before the run folder exists
-        self._logger_specs = [registry().get("logger", n.strip()) for n in cfg.logger.split(",") if n.strip()]
-        _check_requirements(self._logger_specs)
+        # looked up now, so an unknown or unusable logger is refused before the run folder exists
+        self._logger_specs = logger_specs(cfg.logger)
         if cfg.eval_every and dist.is_main:
+            from gantool.plugins import registry
             from gantool.train.periodic_eval import PeriodicEval
 
             self.periodic_eval = PeriodicEval(registry(), cfg.eval_metrics, cfg.eval_features, cfg.eval_n, data,
