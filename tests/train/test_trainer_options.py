@@ -70,9 +70,10 @@ def test_each_phase_computes_the_gradients_of_its_own_network_only(tmp_path):
 
 def test_compiled_training_stops_compiling_after_the_first_generator_step(tmp_path):
     """torch.compile of G and D through a backend that counts the graphs it is handed (and
-    runs them as they are, fast enough for CI): G once, D once per phase (its weights, then
-    its inputs, want gradients); after that, error_on_recompile holds through further
-    steps, and the sample grids, at another batch size, run eagerly instead of compiling."""
+    runs them as they are, fast enough for CI): G once, D once or once per phase (torch
+    2.14 guards on whether D's weights or its inputs want gradients, 2.13 does not); after
+    that, error_on_recompile holds through further steps, and the sample grids, at another
+    batch size, run eagerly instead of compiling."""
     import torch._dynamo
 
     graphs = []
@@ -85,10 +86,11 @@ def test_compiled_training_stops_compiling_after_the_first_generator_step(tmp_pa
     torch._dynamo.register_backend(counting, name="gantool_test_counting")
     trainer, run = make(tmp_path, compile=True, compile_backend="gantool_test_counting", sample_every=3)
     assert trainer.fit(run, 1) == "finished"
-    assert len(graphs) == 3
+    first_step = len(graphs)
+    assert first_step in (2, 3)
     with torch._dynamo.config.patch(error_on_recompile=True):
         assert trainer.fit(run, 6, resumed=True) == "finished"
-    assert len(graphs) == 3
+    assert len(graphs) == first_step
     assert (run.path / "samples" / "step-0000006.png").exists()
     assert "_orig_mod" not in "".join(trainer.state_dict()["generator"])  # checkpoints keep their keys
     torch._dynamo.reset()
