@@ -60,6 +60,14 @@ def register(app: typer.Typer) -> None:
         provider: str = typer.Option("auto", "--provider", metavar="auto|cuda|cpu", help="Execution provider (auto: CUDA when usable)."),
         interpolate: int | None = typer.Option(None, "--interpolate", metavar="STEPS",
                                                   help="Write a GIF walking between two latents in STEPS frames (-o walk.gif)."),
+        truncation: float | None = typer.Option(None, "--truncation", metavar="PSI",
+                                                help="Truncation psi for generators with a truncation_psi input (stylegan2): "
+                                                     "1 = none, lower = closer to the average image."),
+        style_mix: bool = typer.Option(False, "--style-mix",
+                                       help="A style-mixing grid (-o mix.png): rows give coarse styles, columns fine ones; "
+                                            "-n mixed images. Needs the mapping/synthesis files stylegan2 exports."),
+        style_cutoff: int | None = typer.Option(None, "--style-cutoff", metavar="K",
+                                                help="With --style-mix: the first K layers take the row's styles."),
         force: bool = typer.Option(False, "--force", help="Replace an existing output."),
     ) -> None:
         """Generate samples from an ONNX generator with ONNX Runtime (no PyTorch needed)."""
@@ -74,8 +82,13 @@ def register(app: typer.Typer) -> None:
             raise UserError(f"-n must be positive, got {n}")
         if batch_size <= 0:
             raise UserError(f"--batch-size must be positive, got {batch_size}")
-        sampler = Sampler(generator_file(source), provider)
+        sampler = Sampler(generator_file(source), provider, truncation)
         info = sampler.info
+        if style_mix:
+            _style_mix(err, sampler, output or Path("mix.png"), n, seed, style_cutoff, force)
+            return
+        if style_cutoff is not None:
+            raise UserError("--style-cutoff goes with --style-mix")
         output = output or Path(outputs.kind_spec(info.kind).default_output)
         if interpolate is not None and interpolate < 2:
             raise UserError("--interpolate needs at least 2 steps")
@@ -99,6 +112,28 @@ def register(app: typer.Typer) -> None:
         outputs.write_samples(sampler, out, output, fmt, columns, z, chosen)
         _note(err, sampler)
         err.print(f"wrote {n} samples to {output} ({sampler.provider}, seed {seed})")
+
+
+def _style_mix(err, sampler, output: Path, n: int, seed: int, cutoff: int | None, force: bool) -> None:
+    """`--style-mix`: the grid of `n` mixed images (as square as it gets) plus their sources."""
+    import math
+
+    from gantool.core.errors import UserError
+    from gantool.core.imaging import save_png, upscale_for
+    from gantool.runtime import outputs
+    from gantool.runtime.style_mix import open_mixer, style_mix_grid
+
+    if output.suffix.lower() != ".png":
+        raise UserError(f"--style-mix writes one PNG grid: -o mix.png, not {output}")
+    outputs.check_destination(output, "image", force)
+    mixer = open_mixer(sampler.path, sampler.info.metadata, "cuda" if sampler.on_cuda else "cpu", cutoff)
+    rows = max(1, math.isqrt(n))
+    columns = math.ceil(n / rows)
+    picture = style_mix_grid(mixer, rows, columns, seed, sampler.truncation)
+    save_png(picture, output, upscale_for(picture))
+    _note(err, sampler)
+    err.print(f"wrote a {rows}x{columns} style-mixing grid (layers 0-{mixer.cutoff - 1} from the rows) to {output} "
+              f"({sampler.provider}, seed {seed})")
 
 
 def _note(console, sampler) -> None:

@@ -5,6 +5,8 @@
 
 Works with gantool's own exports (described by their metadata) and with any ONNX file
 whose inputs fit: a float `[batch, latent]` input and optionally an int64 `[batch]` labels.
+A generator with a scalar float input `truncation_psi` (StyleGAN's truncation trick) gets
+`Sampler.truncation` there: 1 unless asked otherwise, or the file's `truncation_psi_default`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from gantool.core import onnx_meta as meta
 from gantool.core.errors import UserError
 from gantool.runtime.providers import usable_providers
 
+# a generator's optional scalar truncation input and the metadata key of its default psi
+# (StyleGAN's names; gantool-stylegan exports them)
+TRUNCATION, TRUNCATION_DEFAULT = "truncation_psi", "truncation_psi_default"
 CUDA = "CUDAExecutionProvider"
 CPU = "CPUExecutionProvider"
 
@@ -34,6 +39,8 @@ class ModelInfo:
     metadata: dict[str, str]
     z_name: str
     labels_name: str | None
+    truncation_name: str | None = None  # a scalar float input that takes the truncation psi
+    truncation_default: float = 1.0
 
 
 def choose_providers(provider: str) -> tuple[list[str], str | None]:
@@ -62,9 +69,12 @@ def _describe(session, path: Path) -> ModelInfo:
     ints = [i for i in inputs.values() if i.type == "tensor(int64)" and len(i.shape) == 1]
     z = inputs.get(meta.INPUT_Z) or (floats[0] if len(floats) == 1 else None)
     labels = inputs.get(meta.INPUT_LABELS) or (ints[0] if len(ints) == 1 else None)
-    if z is None or z.type != "tensor(float)" or len(z.shape) != 2 or len(inputs) != 1 + (labels is not None):
+    psi = inputs.get(TRUNCATION)
+    psi = psi if psi is not None and psi.type == "tensor(float)" and len(psi.shape) == 0 else None
+    if z is None or z.type != "tensor(float)" or len(z.shape) != 2 or \
+            len(inputs) != 1 + (labels is not None) + (psi is not None):
         raise UserError(f"{path} does not fit a generator: expected z float [batch, latent_dim] and optionally "
-                        f"labels int64 [batch]; found {found}")
+                        f"labels int64 [batch] and a scalar float {TRUNCATION}; found {found}")
     latent = md.get(meta.LATENT_DIM) or (str(z.shape[1]) if isinstance(z.shape[1], int) else None)
     if latent is None:
         raise UserError(f"{path}: cannot tell the latent size (input {z.name} has shape {z.shape} and no metadata)")
@@ -74,7 +84,15 @@ def _describe(session, path: Path) -> ModelInfo:
     output = session.get_outputs()[0]
     kind = md.get(meta.KIND) or ("vector" if len(output.shape) == 2 else "image")
     return ModelInfo(int(latent), classes, kind, output.type == "tensor(uint8)", md, z.name,
-                     labels.name if labels is not None else None)
+                     labels.name if labels is not None else None, psi.name if psi is not None else None,
+                     _float(md.get(TRUNCATION_DEFAULT, "1"), 1.0))
+
+
+def _float(text: str, fallback: float) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return fallback
 
 
 def open_session(path: Path, provider: str = "auto", prefix: str = ""):
@@ -95,11 +113,16 @@ def open_session(path: Path, provider: str = "auto", prefix: str = ""):
 
 
 class Sampler:
-    def __init__(self, path: str | Path, provider: str = "auto"):
+    def __init__(self, path: str | Path, provider: str = "auto", truncation: float | None = None):
         self.path = Path(path)
         self.session, self.note = open_session(self.path, provider)
         self.provider = self.session.get_providers()[0]
         self.info = _describe(self.session, self.path)
+        if truncation is not None and self.info.truncation_name is None:
+            raise UserError(f"{self.path} has no {TRUNCATION} input; --truncation needs a generator "
+                            "that takes one (stylegan2)")
+        #: the psi fed to a `truncation_psi` input (unused without one)
+        self.truncation = self.info.truncation_default if truncation is None else float(truncation)
 
     @property
     def on_cuda(self) -> bool:
@@ -134,6 +157,8 @@ class Sampler:
             feeds = {self.info.z_name: z[start : start + batch_size]}
             if labels is not None:
                 feeds[self.info.labels_name] = labels[start : start + batch_size]
+            if self.info.truncation_name is not None:
+                feeds[self.info.truncation_name] = np.array(self.truncation, dtype=np.float32)
             chunks.append(self._run_bound(feeds) if self.on_cuda else self.session.run(None, feeds)[0])
             if progress:
                 progress(len(feeds[self.info.z_name]))
