@@ -43,6 +43,13 @@ def register_datasets(register):
         arg_help="train|test",
     ))
     register(DatasetSpec(
+        name="shapes",
+        summary="coloured shapes, RGB (needs channels = 3): 4 shapes x 6 colours as labels, any size; drawn from a seed",
+        load=lazy("gantool.data.shapes", "load"),
+        options=("count",),
+        arg_help="train|test",
+    ))
+    register(DatasetSpec(
         name="folder",
         summary="images under a folder, recursive; subfolders become class labels",
         load=lazy("gantool.data.folder", "load"),
