@@ -7,7 +7,9 @@ w_dim], and a synthesis graph, `ws` [batch, num_ws, w_dim] -> images. The defaul
 metadata names them (`mapping_graph`, `synthesis_graph`: graph names, each file being the
 default file's stem plus `-NAME.onnx`, as gantool export names them); without that metadata
 `STEM-mapping.onnx` and `STEM-synthesis.onnx` next to the file are used. `style_mix_cutoff`
-in the metadata says how many of the first (coarse) layers a row's latent sets.
+in the metadata says how many of the first (coarse) layers a row's latent sets. A
+conditional mapping (an int64 `labels` input) draws source k of the rows, and of the
+columns, as class k mod num_classes.
 
 The grid: the top row shows the column sources, the left column the row sources; the cell
 of row i and column j takes the coarse styles (layers before the cutoff) of row source i
@@ -23,6 +25,7 @@ import numpy as np
 
 from gantool.core.errors import UserError
 from gantool.core.imaging import grid, to_uint8
+from gantool.core.onnx_meta import NUM_CLASSES
 from gantool.runtime.sampler import TRUNCATION, open_session
 
 MAPPING_GRAPH, SYNTHESIS_GRAPH, CUTOFF = "mapping_graph", "synthesis_graph", "style_mix_cutoff"
@@ -37,11 +40,17 @@ class StyleMixer:
     num_ws: int
     cutoff: int
     latent_dim: int
+    num_classes: int = 0  # a conditional mapping takes labels: source k is drawn of class k mod num_classes
 
     def w(self, z: np.ndarray, truncation: float) -> np.ndarray:
-        feeds = {self.mapping.get_inputs()[0].name: z.astype(np.float32)}
-        if any(i.name == TRUNCATION for i in self.mapping.get_inputs()):
-            feeds[TRUNCATION] = np.array(truncation, dtype=np.float32)
+        feeds = {}
+        for spec in self.mapping.get_inputs():
+            if spec.name == TRUNCATION:
+                feeds[spec.name] = np.array(truncation, dtype=np.float32)
+            elif spec.type == "tensor(int64)":
+                feeds[spec.name] = (np.arange(len(z)) % max(1, self.num_classes)).astype(np.int64)
+            else:
+                feeds[spec.name] = z.astype(np.float32)
         return self.mapping.run(None, feeds)[0]
 
     def images(self, ws: np.ndarray) -> np.ndarray:
@@ -73,7 +82,7 @@ def open_mixer(path: Path, metadata: dict[str, str], provider: str, cutoff: int 
     if not 0 < chosen < num_ws:
         raise UserError(f"the style-mixing cutoff must be between 1 and {num_ws - 1} (layers of this generator), "
                         f"not {chosen}")
-    return StyleMixer(mapping, synthesis, num_ws, chosen, z_shape[-1])
+    return StyleMixer(mapping, synthesis, num_ws, chosen, z_shape[-1], int(metadata.get(NUM_CLASSES, 0) or 0))
 
 
 def style_mix_grid(mixer: StyleMixer, rows: int, columns: int, seed: int, truncation: float = 1.0) -> np.ndarray:

@@ -17,6 +17,11 @@ STYLEGAN2_DEFAULTS = {"data": "mnist", "image_size": 32, "latent_dim": 128, "bat
 PROGAN_DEFAULTS = {"data": "mnist", "image_size": 32, "latent_dim": 128, "batch_size": 32, "loss": "wgan-gp-drift",
                    "ema": True, "ema_decay": 0.999, "steps": 8600, "log_every": 50, "sample_every": 500,
                    "checkpoint_every": 2000}
+STYLEGAN2_TRAINING = TrainingHooks(
+    make_step=lazy("gantool_stylegan.step", "make_step"),
+    unsupported={"minibatch_std": "its residual D has a minibatch-std layer of its own",
+                 "pack": "its D judges one image at a time (it has minibatch std)",
+                 "n_critic": "D and G update every step, as in StyleGAN2"})
 
 
 @hookimpl
@@ -27,10 +32,17 @@ def register_models(register):
                 "style mixing, truncation (image_size 8..256, powers of two)",
         build=lazy("gantool_stylegan.stylegan2", "build"),
         options=tuple(STYLEGAN2),
-        training=TrainingHooks(make_step=lazy("gantool_stylegan.step", "make_step"),
-                               unsupported={"minibatch_std": "its residual D has a minibatch-std layer of its own",
-                                            "pack": "its D judges one image at a time (it has minibatch std)",
-                                            "n_critic": "D and G update every step, as in StyleGAN2"}),
+        training=STYLEGAN2_TRAINING,
+        outputs=OutputHooks(exports=lazy("gantool_stylegan.exports", "exports")),
+        defaults=STYLEGAN2_DEFAULTS,
+    ))
+    register(ModelSpec(
+        name="stylegan2-cond",
+        summary="stylegan2 with class conditioning: class embedding into the mapping, projection in D",
+        build=lazy("gantool_stylegan.stylegan2", "build_conditional"),
+        conditional=True,
+        options=tuple(STYLEGAN2),
+        training=STYLEGAN2_TRAINING,
         outputs=OutputHooks(exports=lazy("gantool_stylegan.exports", "exports")),
         defaults=STYLEGAN2_DEFAULTS,
     ))

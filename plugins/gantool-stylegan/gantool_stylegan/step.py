@@ -15,7 +15,7 @@ The path length mean is the step's state, in the checkpoint, so resume stays exa
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import Callable, Sequence
 
 import torch
 
@@ -59,21 +59,28 @@ class StyleGAN2Step:
         if "pl_mean" in state:
             self.pl_mean = state["pl_mean"].to(self.ctx.device)
 
-    def styles(self, n: int, track: bool) -> torch.Tensor:
-        """ws for `n` new latents, style-mixed; `track` updates G's running mean of w."""
+    def styles(self, n: int, labels: torch.Tensor | None, track: bool) -> torch.Tensor:
+        """ws for `n` new latents (of the classes `labels`), style-mixed; `track` updates G's
+        running mean of w. Both latents of a mixed sample have its class."""
         g, c = self.ctx.generator, self.ctx
-        w = g.mapping(c.latents(n))
+        w = g.mapping(c.latents(n), labels)
         if track:
             g.track_w_avg(w)
-        w2 = g.mapping(c.latents(n)) if g.style_mixing > 0 else w
+        w2 = g.mapping(c.latents(n), labels) if g.style_mixing > 0 else w
         return mix_styles(g, w, w2, g.style_mixing)
 
     def begin(self, step: int, real: torch.Tensor, labels: torch.Tensor | None, due: Sequence[Phase]) -> None:
         c = self.ctx
+        # a conditional model draws its fakes for the real batch's classes, as gantool's default step does
+        self.labels = labels if c.conditional else None
         with torch.set_grad_enabled(any(p.net == "g" for p in due)):  # keep G's graph only when G trains
-            self.fake = c.generator.synthesis(self.styles(real.shape[0], track=True))
+            self.fake = c.generator.synthesis(self.styles(real.shape[0], self.labels, track=True))
         self.real_in = c.view(real, step)
         self.real_logits: torch.Tensor | None = None
+
+    def judge(self, d: torch.nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
+        """D with the batch's labels bound (what the loop's penalties differentiate)."""
+        return d if self.labels is None else (lambda x: d(x, self.labels))
 
     def loss(self, phase: Phase, step: int) -> PhaseLoss:
         if phase.net == "d":
@@ -82,7 +89,7 @@ class StyleGAN2Step:
 
     def _d_loss(self, step: int) -> PhaseLoss:
         c = self.ctx
-        d = c.train_discriminator
+        d = self.judge(c.train_discriminator)
         fake_in = c.view(self.fake.detach(), step)
         real_logits, fake_logits = d(self.real_in), d(fake_in)
         self.real_logits = real_logits.detach()
@@ -92,11 +99,12 @@ class StyleGAN2Step:
 
     def _g_loss(self, step: int) -> PhaseLoss:
         c = self.ctx
-        logits = c.discriminator(c.view(self.fake, step))  # D is frozen here: the bare module
+        d = self.judge(c.discriminator)  # D is frozen here: the bare module
+        logits = d(c.view(self.fake, step))
         real_logits = self.real_logits
         if c.loss.needs_real_in_g:  # a relativistic loss compares with D's current view of the reals
             with torch.no_grad():
-                real_logits = c.discriminator(self.real_in)
+                real_logits = d(self.real_in)
         loss_g = c.loss.g_loss(logits, real_logits)
         return PhaseLoss(loss_g, {"loss_g": loss_g})
 
@@ -104,7 +112,8 @@ class StyleGAN2Step:
         """|J_w^T y| for random image-space y should stay constant (Karras et al. 2020, eq. 4)."""
         g = self.ctx.generator
         n = max(1, self.fake.shape[0] // PL_BATCH_SHRINK)
-        ws = self.styles(n, track=False).clone()  # a tensor of its own, not a view, to differentiate at
+        labels = None if self.labels is None else self.labels[:n]
+        ws = self.styles(n, labels, track=False).clone()  # a tensor of its own, not a view, to differentiate at
         images = g.synthesis(ws)
         noise = torch.randn_like(images) / math.sqrt(images.shape[2] * images.shape[3])
         grads, = torch.autograd.grad((images * noise).sum(), ws, create_graph=True)

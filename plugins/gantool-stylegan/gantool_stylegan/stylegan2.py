@@ -43,16 +43,24 @@ def log2_size(size: int) -> int:
 
 
 class Mapping(nn.Module):
-    """z [N, z_dim] -> w [N, w_dim]; z is normalised to unit second moment first."""
+    """z [N, z_dim] (+ labels [N]) -> w [N, w_dim]. z, and a conditional model's class
+    embedding concatenated to it, are each normalised to unit second moment first."""
 
-    def __init__(self, z_dim: int, w_dim: int, layers: int, lr_mul: float):
+    def __init__(self, z_dim: int, w_dim: int, layers: int, lr_mul: float, num_classes: int = 0):
         super().__init__()
-        dims = [z_dim] + [w_dim] * layers
+        self.embed = nn.Parameter(torch.randn(num_classes, w_dim)) if num_classes else None
+        dims = [z_dim + (w_dim if num_classes else 0)] + [w_dim] * layers
         self.net = nn.Sequential(*[EqualLinear(a, b, lr_mul=lr_mul, activate=True) for a, b in zip(dims, dims[1:])])
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        z = z * torch.rsqrt(z.square().mean(dim=1, keepdim=True) + 1e-8)
-        return self.net(z)
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        x = normalize(z)
+        if self.embed is not None:
+            x = torch.cat([x, normalize(self.embed[labels])], dim=1)
+        return self.net(x)
+
+
+def normalize(x: torch.Tensor) -> torch.Tensor:
+    return x * torch.rsqrt(x.square().mean(dim=1, keepdim=True) + 1e-8)
 
 
 class SynthesisLayer(nn.Module):
@@ -146,10 +154,10 @@ class Generator(nn.Module):
     `style_mixing` (probability), `pl_weight` and `pl_every` (path length regularization),
     `w_avg_beta` (the running mean's decay)."""
 
-    def __init__(self, z_dim: int, size: int, channels: int, o: dict):
+    def __init__(self, z_dim: int, size: int, channels: int, o: dict, num_classes: int = 0):
         super().__init__()
-        self.z_dim, self.w_dim = z_dim, o["w_dim"]
-        self.mapping = Mapping(z_dim, o["w_dim"], o["mapping_layers"], o["mapping_lr_mul"])
+        self.z_dim, self.w_dim, self.num_classes = z_dim, o["w_dim"], num_classes
+        self.mapping = Mapping(z_dim, o["w_dim"], o["mapping_layers"], o["mapping_lr_mul"], num_classes)
         self.synthesis = Synthesis(o["w_dim"], size, channels, o["channel_base"], o["channel_max"])
         self.num_ws = self.synthesis.num_ws
         self.register_buffer("w_avg", torch.zeros(o["w_dim"]))
@@ -159,8 +167,9 @@ class Generator(nn.Module):
     def truncate(self, w: torch.Tensor, psi: torch.Tensor | float) -> torch.Tensor:
         return self.w_avg + psi * (w - self.w_avg)
 
-    def forward(self, z: torch.Tensor, truncation_psi: torch.Tensor | float | None = None) -> torch.Tensor:
-        w = self.mapping(z)
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None,
+                truncation_psi: torch.Tensor | float | None = None) -> torch.Tensor:
+        w = self.mapping(z, labels)
         if truncation_psi is not None:
             w = self.truncate(w, truncation_psi)
         return self.synthesis(w[:, None].expand(-1, self.num_ws, -1))
@@ -201,9 +210,11 @@ class DBlock(nn.Module):
 
 
 class Discriminator(nn.Module):
-    """images [N, C, size, size] -> one logit each, [N]."""
+    """images [N, C, size, size] (+ labels [N]) -> one logit each, [N]. A conditional D
+    projects: its last layer gives a vector, dotted with the class's learned embedding."""
 
-    def __init__(self, size: int, channels: int, channel_base: int, channel_max: int, mbstd_group: int):
+    def __init__(self, size: int, channels: int, channel_base: int, channel_max: int, mbstd_group: int,
+                 num_classes: int = 0):
         super().__init__()
         top = log2_size(size)
         ch = {2**k: channels_at(2**k, channel_base, channel_max) for k in range(2, top + 1)}
@@ -212,12 +223,15 @@ class Discriminator(nn.Module):
         self.mbstd = MinibatchStd(mbstd_group)
         self.conv = EqualConv2d(ch[4] + 1, ch[4], 3, activate=True)
         self.fc = EqualLinear(ch[4] * 16, ch[4], activate=True)
-        self.out = EqualLinear(ch[4], 1)
+        self.cmap = nn.Parameter(torch.randn(num_classes, ch[4])) if num_classes else None
+        self.out = EqualLinear(ch[4], ch[4] if num_classes else 1)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         x = self.blocks(self.fromrgb(x))
-        x = self.conv(self.mbstd(x))
-        return self.out(self.fc(x.flatten(1))).squeeze(1)
+        x = self.out(self.fc(self.conv(self.mbstd(x)).flatten(1)))
+        if self.cmap is None:
+            return x.squeeze(1)
+        return (x * self.cmap[labels]).sum(dim=1) / math.sqrt(x.shape[1])
 
 
 def options(args: ModelArgs) -> dict:
@@ -232,12 +246,19 @@ def options(args: ModelArgs) -> dict:
     return o
 
 
-def build(args: ModelArgs) -> GanModules:
+def build(args: ModelArgs, conditional: bool = False) -> GanModules:
+    """stylegan2; `conditional` (stylegan2-cond) embeds the class into the mapping's input and
+    projects it in D. An unconditional model ignores the labels its data may have."""
     if args.channels not in (1, 3):
         raise UserError(f"{PLUGIN}: stylegan2 draws 1 or 3 channels, not {args.channels}")
     log2_size(args.image_size)
     o = options(args)
+    classes = args.num_classes if conditional else 0
     return GanModules(
-        Generator(args.latent_dim, args.image_size, args.channels, o),
-        Discriminator(args.image_size, args.channels, o["channel_base"], o["channel_max"], o["mbstd_group"]),
+        Generator(args.latent_dim, args.image_size, args.channels, o, classes),
+        Discriminator(args.image_size, args.channels, o["channel_base"], o["channel_max"], o["mbstd_group"], classes),
     )
+
+
+def build_conditional(args: ModelArgs) -> GanModules:
+    return build(args, conditional=True)

@@ -19,14 +19,15 @@ def gantool(*args: str, cwd: Path, timeout: float = 600) -> subprocess.Completed
 
 
 def blobs_npz(path: Path, n: int = 64, size: int = 16) -> Path:
-    """`n` RGB images of a soft disc of a random colour at a random place, uint8 NCHW."""
+    """`n` RGB images of a soft disc of a random colour at a random place, uint8 NCHW,
+    labelled by their strongest channel (3 classes)."""
     rng = np.random.default_rng(0)
     yy, xx = np.mgrid[:size, :size]
     cy, cx = rng.uniform(4, size - 4, (2, n, 1, 1))
     disc = np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / 8.0)  # [n, size, size]
     colour = rng.uniform(0, 1, (n, 3, 1, 1))
     x = (255 * disc[:, None] * colour).astype(np.uint8)
-    np.savez(path, x=x)
+    np.savez(path, x=x, labels=colour[:, :, 0, 0].argmax(axis=1).astype(np.int64))
     return path
 
 

@@ -86,8 +86,8 @@ def test_truncation_pulls_toward_the_average_w():
     g.w_avg.normal_()
     z = torch.randn(3, 8)
     average = g.synthesis(g.w_avg.expand(3, g.num_ws, -1))
-    torch.testing.assert_close(g(z, 0.0), average)
-    torch.testing.assert_close(g(z, 1.0), g(z))
+    torch.testing.assert_close(g(z, truncation_psi=0.0), average)
+    torch.testing.assert_close(g(z, truncation_psi=1.0), g(z))
 
 
 def test_style_mixing_takes_the_second_w_from_one_cutoff_on():
@@ -121,3 +121,21 @@ def test_bad_sizes_name_the_plugin():
         tiny(28)
     with pytest.raises(UserError, match="^gantool-stylegan: stylegan2 draws 1 or 3 channels"):
         tiny(16, channels=2)
+
+
+def test_conditional_networks_embed_the_class_in_the_mapping_and_project_in_d():
+    from gantool_stylegan.stylegan2 import build_conditional
+
+    torch.manual_seed(0)
+    args = ModelArgs(latent_dim=8, image_size=16, channels=3, num_classes=5,
+                     options={"w_dim": 8, "mapping_layers": 1, "channel_base": 64, "channel_max": 8})
+    m = build_conditional(args)
+    g, d = m.generator.eval(), m.discriminator
+    z, x = torch.randn(4, 8), torch.randn(4, 3, 16, 16)
+    a, b = torch.tensor([0, 1, 2, 3]), torch.tensor([4, 4, 4, 4])
+    assert g(z, a).shape == (4, 3, 16, 16) and not torch.allclose(g(z, a), g(z, b))
+    assert d(x, a).shape == (4,) and not torch.allclose(d(x, a), d(x, b))
+    # the projection: D's last vector dotted with the class's embedding, scaled by 1/sqrt(dim)
+    assert d.cmap.shape == (5, 8) and m.generator.mapping.embed.shape == (5, 8)
+    plain = build(args)  # the unconditional model ignores the data's classes
+    assert plain.generator.mapping.embed is None and plain.discriminator.cmap is None
