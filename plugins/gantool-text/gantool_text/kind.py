@@ -69,7 +69,7 @@ class TokenPreview:
     def draw(self, g, z, path: Path) -> dict[str, float]:
         import torch
 
-        ids = g(z).long()
+        ids = g.sample_tokens(z) if hasattr(g, "sample_tokens") else g(z).long()
         tokens = ids.cpu().numpy()
         lines = self.vocab.decode(tokens)
         path.with_suffix(".txt").write_text("".join(line + "\n" for line in lines))

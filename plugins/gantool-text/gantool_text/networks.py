@@ -133,8 +133,16 @@ class TokenGenerator(nn.Module):
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         """The exported graph: z [N, T] ~ N(0, 1) -> token ids as float32 [N, T]."""
-        u = 0.5 * (1.0 + torch.erf(z / math.sqrt(2.0)))
-        return self.generate(u).float()
+        return self.generate(uniforms(z)).float()
+
+    def sample_tokens(self, z: torch.Tensor) -> torch.Tensor:
+        """forward's tokens (int64), found by binary search: the training preview's path."""
+        return self.generate(uniforms(z), fast=True)
+
+
+def uniforms(z: torch.Tensor) -> torch.Tensor:
+    """Phi(z): standard normal draws -> uniforms in (0, 1), one per position."""
+    return 0.5 * (1.0 + torch.erf(z / math.sqrt(2.0)))
 
 
 class SequenceNLL(nn.Module):

@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 import pytest
-
 from gantool_text.bleu import bleu, self_bleu
 from gantool_text.evaluate import scored_tokens
 from gantool_text.vocab import Vocab, with_specials

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-
-from gantool import DataRequest, UserError
 from gantool_text.datasets import load_oracle, load_textfile, load_words
 from gantool_text.networks import TokenGenerator
 from gantool_text.oracle import Oracle
+
+from gantool import DataRequest, UserError
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def test_sampling_is_the_inverse_cdf_of_the_uniforms():
         tokens = g(z).long()
         assert torch.equal(tokens, g(z).long())
         u = 0.5 * (1 + torch.erf(z / 2 ** 0.5))
-        assert torch.equal(tokens, g.generate(u, fast=True))
+        assert torch.equal(tokens, g.generate(u, fast=True)) and torch.equal(tokens, g.sample_tokens(z))
         cdf = torch.softmax(g.logits(tokens), dim=-1).cumsum(dim=-1)
     below = torch.gather(cdf, 2, (tokens - 1).clamp_min(0)[..., None])[..., 0] * (tokens > 0)
     at = torch.gather(cdf, 2, tokens[..., None])[..., 0]
