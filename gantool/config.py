@@ -136,6 +136,8 @@ class RunConfig:
     log_every: int = setting(50, "cadence", flag="--log-every", help="Steps between metric lines.")
     sample_every: int = setting(500, "cadence", flag="--sample-every", help="Steps between sample grids (0: end only).")
     checkpoint_every: int = setting(2000, "cadence", flag="--checkpoint-every", help="Steps between kept checkpoints.")
+    keep_checkpoints: int = setting(0, "cadence", flag="--keep-checkpoints", metavar="N",
+                                    help="Keep only the newest N periodic step-*.pt checkpoints (0: all); last.pt is always kept.")
     sample_count: int = setting(64, "cadence", help="Images in each sample grid (1..1024).")
     logger: str = setting("", "cadence", flag="--logger", metavar="NAME[,NAME]",
                           help="Also log metrics and sample grids to: tensorboard (needs the tensorboard package), or a plugin's logger.")
@@ -173,7 +175,7 @@ def flag_of(key: str) -> str:
     """A config key as a user sets it on the command line: its flag, or --set KEY=..."""
     return SETTINGS[key].flag or f"--set {key}=..."
 # the one list of what `gantool train --resume` may change; everything else is the run's as saved
-RESUMABLE_KEYS = ("steps", "epochs", "device")
+RESUMABLE_KEYS = ("steps", "epochs", "device", "keep_checkpoints")
 
 
 def _coerce(key: str, value: Any, source: str) -> Any:
@@ -244,7 +246,10 @@ def validate(cfg: RunConfig) -> RunConfig:
         (cfg.latent_dim > 0 and cfg.image_size > 0, "latent_dim and image_size must be positive"),
         (cfg.channels in (1, 3), "channels must be 1 or 3"),
         (cfg.log_every > 0, "log_every must be positive"),
+        (_plain_name(cfg.name), f"name {cfg.name!r} must be a plain folder name (no '/', '\\', '..' or leading '.'): "
+                                "runs go in project/model/name; use --project to put them elsewhere"),
         (min(cfg.sample_every, cfg.checkpoint_every) >= 0, "sample_every/checkpoint_every cannot be negative"),
+        (cfg.keep_checkpoints >= 0, "keep_checkpoints cannot be negative (0 keeps every checkpoint)"),
         (0 < cfg.sample_count <= 1024, "sample_count must be in 1..1024"),
         (cfg.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}"),
         (min(cfg.clip_weights, cfg.gp_lambda, cfg.r1_gamma, cfg.dragan_lambda) >= 0, "penalty weights cannot be negative"),
@@ -258,6 +263,10 @@ def validate(cfg: RunConfig) -> RunConfig:
         if not ok:
             raise UserError(f"invalid config: {message}")
     return cfg
+
+
+def _plain_name(name: str) -> bool:
+    return bool(name) and not any(sep in name for sep in ("/", "\\", "\0")) and not name.startswith(".")
 
 
 def resolve(

@@ -4,11 +4,23 @@ Built-ins (gantool.models, gantool.losses, gantool.data) are registered exactly 
 third-party plugins; the only difference is that they are found by module name instead of
 through the `gantool` entry-point group. A plugin that fails to import or to register is
 recorded as failed and everything else keeps working.
+
+The host is sealed against plugins that go wrong:
+- a hook name that no hookspec declares (`register_model`) fails the plugin, with a reason;
+- two third-party plugins registering one name: the name is held by neither, and using it
+  is one line naming both distributions (never decided by load order); a plugin that
+  reuses a built-in's name loses that one name, with a note;
+- commands are added through a scratch app that must build before it joins the real one,
+  and may not take a built-in's or another plugin's command name;
+- an exception inside a third-party plugin's factories (model build, loss, dataset load,
+  training step) is a PluginError naming the plugin, not a bare traceback.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import functools
 import importlib
 import os
 import traceback
@@ -19,7 +31,7 @@ from typing import Any
 import pluggy
 
 from gantool import hookspecs
-from gantool.core.errors import UserError
+from gantool.core.errors import PluginError, RunAborted, TrainingDiverged, UserError
 from gantool.core.typed_options import check_known
 from gantool.specs import (
     DataArrays,
@@ -58,15 +70,24 @@ class PluginInfo:
     error: str = ""
     traceback: str = ""
     registered: dict[str, list[str]] = field(default_factory=dict)
+    dist: str = ""  # the distribution that installed it ("gantool" for built-ins)
+    notes: list[str] = field(default_factory=list)  # names it lost to a clash
+
+    @property
+    def provider(self) -> str:
+        """`dist version`, how config.toml records where a model, loss or dataset came from."""
+        return f"{self.dist or self.name} {self.version}"
 
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "version": self.version,
+            "dist": self.dist,
             "builtin": self.builtin,
             "status": self.status,
             "error": self.error,
             "registered": self.registered,
+            "notes": self.notes,
         }
 
 
@@ -109,8 +130,10 @@ class Registry:
         self.specs: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
         self.owner: dict[tuple[str, str], str] = {}
         self.plugins: dict[str, PluginInfo] = {}
+        self.clashes: dict[tuple[str, str], list[str]] = {}  # (kind, name) -> the plugins that both claim it
 
-    def add(self, kind: str, spec: Any, plugin: str) -> None:
+    def add(self, kind: str, spec: Any, plugin: str) -> bool:
+        """Record `spec`; False when its name clashes (see the module docstring)."""
         _, spec_type = KINDS[kind]
         if not isinstance(spec, spec_type):
             raise TypeError(f"register_{kind}s expects {spec_type.__name__}, got {type(spec).__name__}")
@@ -118,23 +141,55 @@ class Registry:
         if not spec.summary:
             raise ValueError(f"{kind} {spec.name!r} is incomplete: missing summary")
         _check_callables(kind, spec)
-        previous = self.owner.get((kind, spec.name))
+        key = (kind, spec.name)
+        previous = self.owner.get(key)
+        if key in self.clashes:
+            self.clashes[key].append(plugin)
+            return False
         if previous is not None:
-            raise ValueError(
-                f"{kind} name {spec.name!r} is registered by both plugin {previous!r} and plugin {plugin!r}"
-            )
+            if previous == plugin:
+                raise ValueError(f"{kind} {spec.name!r} is registered twice")
+            if self._is_builtin(previous):
+                self.plugins[plugin].notes.append(f"{kind} {spec.name!r} is a built-in's name; not registered")
+                return False
+            del self.specs[kind][spec.name], self.owner[key]
+            self.clashes[key] = [previous, plugin]
+            return False
+        info = self.plugins.get(plugin)
+        if info is not None and not info.builtin:
+            spec = _guarded(kind, spec, info)
         self.specs[kind][spec.name] = spec
-        self.owner[(kind, spec.name)] = plugin
+        self.owner[key] = plugin
+        return True
+
+    def _is_builtin(self, plugin: str) -> bool:
+        info = self.plugins.get(plugin)
+        return info is not None and info.builtin
+
+    def provider(self, kind: str, name: str) -> str:
+        """The distribution and version that registered `name` (recorded in config.toml)."""
+        plugin = self.owner.get((kind, name))
+        info = self.plugins.get(plugin) if plugin else None
+        return info.provider if info is not None else "?"
 
     def names(self, kind: str) -> list[str]:
         return sorted(self.specs[kind])
 
-    def get(self, kind: str, name: str) -> Any:
-        """The spec called `name`, or a UserError with a 'did you mean' and failed plugins."""
+    def get(self, kind: str, name: str, recorded: str | None = None) -> Any:
+        """The spec called `name`, or a UserError with a 'did you mean' and failed plugins.
+        `recorded`: the "distribution version" a run's config.toml says provided it, named
+        when that distribution is not installed any more."""
         try:
             return self.specs[kind][name]
         except KeyError:
             pass
+        if recorded and recorded != "?" and not recorded.startswith("gantool "):
+            raise UserError(f"{kind} {name!r} came from {recorded}, which is not installed here or failed to load "
+                            f"(see `gantool plugins`); install {recorded.split()[0]} to use this run")
+        if (kind, name) in self.clashes:
+            claims = " and ".join(sorted(self.plugins[p].provider for p in self.clashes[(kind, name)]))
+            raise UserError(f"{kind} {name!r} is registered by both {claims}; uninstall one, or choose with "
+                            f"GANTOOL_PLUGINS=<plugin> (see `gantool plugins`)")
         message = f"unknown {kind} {name!r}"
         close = difflib.get_close_matches(name, self.names(kind), n=3, cutoff=0.6)
         if close:
@@ -173,6 +228,36 @@ class Registry:
         return spec.load(arg, request)
 
 
+# what a third-party spec's factories are wrapped for, so their exceptions name the plugin
+_GUARDED = {"model": ("build",), "loss": ("factory",), "dataset": ("load",)}
+_PASS_THROUGH = (UserError, TrainingDiverged, RunAborted, PluginError)
+
+
+def _guard(fn: Any, what: str, info: PluginInfo) -> Any:
+    if fn is None:
+        return None
+
+    @functools.wraps(fn)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except _PASS_THROUGH:
+            raise
+        except Exception as exc:
+            raise PluginError(f"plugin {info.name!r} ({info.provider}) failed in {what}: "
+                              f"{type(exc).__name__}: {exc}") from exc
+
+    return call
+
+
+def _guarded(kind: str, spec: Any, info: PluginInfo) -> Any:
+    changes = {attr: _guard(getattr(spec, attr), f"{kind} {spec.name!r} {attr}", info) for attr in _GUARDED.get(kind, ())}
+    if kind == "model" and spec.training.make_step is not None:
+        changes["training"] = dataclasses.replace(
+            spec.training, make_step=_guard(spec.training.make_step, f"model {spec.name!r} make_step", info))
+    return dataclasses.replace(spec, **changes) if changes else spec
+
+
 def _selected(ep_name: str, dist_name: str) -> bool:
     """GANTOOL_PLUGINS picks third-party plugins: unset means all, empty means none."""
     raw = os.environ.get("GANTOOL_PLUGINS")
@@ -197,13 +282,14 @@ class Plugins:
         self._load_entry_points()
         for name in list(self.registry.plugins):
             self._register_specs(name)
+        self._note_clashes()
 
     # -- discovery ---------------------------------------------------------------------
     def _load_builtins(self) -> None:
         from gantool import __version__
 
         for module_name in BUILTIN_MODULES:
-            info = PluginInfo(name=module_name, version=__version__, builtin=True)
+            info = PluginInfo(name=module_name, version=__version__, builtin=True, dist="gantool")
             self.registry.plugins[module_name] = info
             try:
                 self.pm.register(importlib.import_module(module_name), name=module_name)
@@ -216,12 +302,31 @@ class Plugins:
             dist_name = dist.metadata["Name"] if dist is not None else ep.name
             if not _selected(ep.name, dist_name):
                 continue
-            info = PluginInfo(name=ep.name, version=dist.version if dist else "?", builtin=False)
+            info = PluginInfo(name=ep.name, version=dist.version if dist else "?", builtin=False, dist=dist_name)
             self.registry.plugins[ep.name] = info
             try:
                 self.pm.register(ep.load(), name=ep.name)
+                self._check_hook_names(ep.name)
             except Exception as exc:
                 self._fail(info, exc)
+                if self.pm.get_plugin(ep.name) is not None:
+                    self.pm.unregister(name=ep.name)
+
+    def _check_hook_names(self, plugin_name: str) -> None:
+        """pluggy accepts any @hookimpl name; one no hookspec declares (a typo such as
+        register_model) would load as 'loaded' with nothing registered."""
+        try:
+            self.pm.check_pending()
+        except pluggy.PluginValidationError:
+            unknown = sorted(name for name, caller in vars(self.pm.hook).items()
+                             if isinstance(caller, pluggy.HookCaller) and caller.spec is None
+                             and any(impl.plugin_name == plugin_name for impl in caller.get_hookimpls()))
+            if not unknown:
+                raise
+            known = [n for n in vars(hookspecs) if n.startswith("register_")]
+            hints = [f"{u} (did you mean {close[0]}?)" if (close := difflib.get_close_matches(u, known, n=1)) else u
+                     for u in unknown]
+            raise ValueError(f"unknown hook {', '.join(hints)}; gantool's hooks are {', '.join(sorted(known))}") from None
 
     @staticmethod
     def _fail(info: PluginInfo, exc: BaseException) -> None:
@@ -244,8 +349,8 @@ class Plugins:
                 for impl in self._hookimpls(hook_name, plugin_name):
 
                     def register(spec: Any, _kind: str = kind) -> None:
-                        self.registry.add(_kind, spec, plugin_name)
-                        added.append((_kind, spec.name))
+                        if self.registry.add(_kind, spec, plugin_name):
+                            added.append((_kind, spec.name))
 
                     impl.function(register=register)
         except Exception as exc:
@@ -258,16 +363,60 @@ class Plugins:
         for kind, name in added:
             info.registered.setdefault(kind, []).append(name)
 
+    def _note_clashes(self) -> None:
+        """A name two plugins claim is neither's: off both lists, onto both plugins' notes."""
+        for (kind, name), owners in self.registry.clashes.items():
+            for owner in dict.fromkeys(owners):
+                info = self.registry.plugins[owner]
+                if name in info.registered.get(kind, []):
+                    info.registered[kind].remove(name)
+                others = " and ".join(self.registry.plugins[o].provider for o in owners if o != owner)
+                info.notes.append(f"{kind} {name!r} is also registered by {others}: neither is used")
+
     def add_commands(self, app: Any) -> None:
-        """Let every loaded plugin add its Typer sub-apps; a failing one is marked failed."""
+        """Let every loaded plugin add its commands. Each plugin registers into a scratch app
+        that must build on its own before its commands join `app`, so one broken plugin
+        (`app.add_typer(42)`) cannot break every command; a name already taken (a built-in
+        command or another plugin's) is refused, naming both."""
+        import typer
+
+        taken = {_command_name(c): "gantool" for c in app.registered_commands}
+        taken.update({_group_name(g): "gantool" for g in app.registered_groups})
         for name, info in self.registry.plugins.items():
-            if info.status == "failed":
+            impls = self._hookimpls("register_commands", name)
+            if info.status == "failed" or not impls:
                 continue
-            for impl in self._hookimpls("register_commands", name):
-                try:
-                    impl.function(app=app)
-                except Exception as exc:
-                    self._fail(info, exc)
+            scratch = typer.Typer()
+            try:
+                for impl in impls:
+                    impl.function(app=scratch)
+                commands = [(_command_name(c), c) for c in scratch.registered_commands]
+                groups = [(_group_name(g), g) for g in scratch.registered_groups]
+                if commands or groups:
+                    typer.main.get_command(scratch)  # builds, or raises here instead of in every command
+            except Exception as exc:
+                self._fail(info, exc)
+                continue
+            added = []
+            for command, entry in commands + groups:
+                if command in taken:  # never a silent replacement of a built-in or another plugin's command
+                    owner = "built-in command" if taken[command] == "gantool" else f"command of plugin {taken[command]!r}"
+                    info.notes.append(f"command {command!r} clashes with the {owner} {command!r}; not added")
+                    continue
+                (app.registered_groups if (command, entry) in groups else app.registered_commands).append(entry)
+                taken[command] = name
+                added.append(command)
+            if added:
+                info.registered["command"] = added
+
+
+def _command_name(command: Any) -> str:
+    return command.name or command.callback.__name__.lower().replace("_", "-")
+
+
+def _group_name(group: Any) -> str:
+    instance = group.typer_instance
+    return group.name or (instance.info.name if instance is not None and isinstance(instance.info.name, str) else "") or "?"
 
 
 _PLUGINS: Plugins | None = None

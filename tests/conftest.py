@@ -43,10 +43,38 @@ def mnist_mirror(monkeypatch) -> Path:
 
 def gantool(*args: str, cwd: Path, env: dict | None = None, timeout: float = 300, **kwargs) -> subprocess.CompletedProcess:
     """Run the installed console script, as a user would."""
-    full_env = {**os.environ, **(env or {}), "COLUMNS": "200"}
+    full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
     exe = Path(sys.executable).with_name("gantool")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "gantool"]
     return subprocess.run([*cmd, *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout, **kwargs)
+
+
+@pytest.fixture
+def read_only():
+    """`with read_only(path):` makes a folder unwritable, also for root (CI runs as root, and
+    root ignores file modes): chmod for a user, the immutable attribute for root."""
+    import contextlib
+    import shutil
+
+    @contextlib.contextmanager
+    def make(path: Path):
+        if os.geteuid() != 0:
+            mode = path.stat().st_mode
+            path.chmod(0o555)
+            try:
+                yield
+            finally:
+                path.chmod(mode)
+            return
+        chattr = shutil.which("chattr")
+        if not chattr or subprocess.run([chattr, "+i", str(path)], capture_output=True).returncode:
+            pytest.skip("root without chattr +i here: no way to make a folder read-only")
+        try:
+            yield
+        finally:
+            subprocess.run([chattr, "-i", str(path)], check=True)
+
+    return make
 
 
 def read_jsonl(path: Path) -> list[dict]:

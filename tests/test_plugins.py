@@ -23,7 +23,8 @@ def plugin_site(tmp_path_factory) -> Path:
     """Install the fixture plugin distributions with pip, as a user would, into a folder."""
     target = tmp_path_factory.mktemp("site")
     sources = tmp_path_factory.mktemp("sources")
-    for name in ("gantool-tinyplugin", "gantool-brokenplugin"):
+    for name in ("gantool-tinyplugin", "gantool-brokenplugin", "gantool-rogueplugin", "gantool-typoplugin",
+                 "gantool-badcmdplugin"):
         source = shutil.copytree(FIXTURES / name, sources / name)  # pip builds in-tree; keep the repo clean
         subprocess.run(
             [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
@@ -36,9 +37,18 @@ def plugin_site(tmp_path_factory) -> Path:
 @pytest.fixture
 def with_plugins(plugin_site, monkeypatch):
     monkeypatch.syspath_prepend(str(plugin_site))
-    monkeypatch.delenv("GANTOOL_PLUGINS")
+    monkeypatch.setenv("GANTOOL_PLUGINS", "tiny,broken")  # the site holds the misbehaving ones too
     plugins.reset()
     return {"PYTHONPATH": str(plugin_site), "GANTOOL_PLUGINS": "tiny,broken"}
+
+
+@pytest.fixture
+def with_rogues(plugin_site, monkeypatch):
+    """tiny plus the plugins that misbehave (tests/fixtures/gantool-{rogue,typo,badcmd}plugin)."""
+    monkeypatch.syspath_prepend(str(plugin_site))
+    monkeypatch.setenv("GANTOOL_PLUGINS", "tiny,rogue,typo,badcmd")
+    plugins.reset()
+    return {"PYTHONPATH": str(plugin_site), "GANTOOL_PLUGINS": "tiny,rogue,typo,badcmd"}
 
 
 def test_builtins_register_through_the_hooks():
@@ -78,10 +88,10 @@ def _register_extra(plugin, name):
     return p.registry.plugins[name]
 
 
-def test_name_clash_is_an_error_naming_both_plugins():
+def test_a_built_in_name_stays_the_built_ins_and_the_plugin_keeps_the_rest():
     info = _register_extra(_Clash(), "clashing-plugin")
-    assert info.status == "failed"
-    assert "gantool.models" in info.error and "clashing-plugin" in info.error
+    assert info.status == "loaded"
+    assert info.notes == ["model 'dcgan' is a built-in's name; not registered"]
     assert plugins.registry().owner[("model", "dcgan")] == "gantool.models"
 
 
@@ -143,7 +153,7 @@ def test_cli_lists_trains_and_runs_plugin_commands(with_plugins, tmp_path):
     listed = gantool("plugins", "--json", cwd=tmp_path, env=with_plugins)
     assert listed.returncode == 0, listed.stderr
     rows = {row["name"]: row for row in json.loads(listed.stdout)}
-    assert rows["tiny"]["status"] == "loaded" and rows["tiny"]["registered"] == {"model": ["tiny"]}
+    assert rows["tiny"]["status"] == "loaded" and rows["tiny"]["registered"] == {"model": ["tiny"], "command": ["hello"]}
     assert rows["broken"]["status"] == "failed" and "ModuleNotFoundError" in rows["broken"]["error"]
 
     table = gantool("plugins", cwd=tmp_path, env=with_plugins)
@@ -219,3 +229,64 @@ def test_open_dataset_loads_with_the_argument_and_request():
     assert data.x.shape == (2, 2) and seen == [("a:b", request)]
     reg.open_dataset("points", DataRequest())
     assert seen[-1][0] is None
+
+
+# -- the sealed host: plugins that misbehave, through the installed console script ----------
+
+def test_two_plugins_claiming_one_model_name_is_one_line_naming_both(with_rogues, tmp_path):
+    trained = gantool("train", "tiny", "--steps", "2", cwd=tmp_path, env=with_rogues)
+    assert trained.returncode == 2 and "Traceback" not in trained.stderr
+    assert trained.stderr.strip() == ("error: model 'tiny' is registered by both gantool-rogueplugin 0.9.0 and "
+                                      "gantool-tinyplugin 1.2.3; uninstall one, or choose with "
+                                      "GANTOOL_PLUGINS=<plugin> (see `gantool plugins`)")
+    assert not (tmp_path / "runs").exists()
+    only_tiny = gantool("train", "tiny", "--steps", "2", cwd=tmp_path, env={**with_rogues, "GANTOOL_PLUGINS": "tiny"})
+    assert only_tiny.returncode == 0, only_tiny.stderr
+
+
+def test_a_plugin_command_cannot_replace_a_built_in(with_rogues, tmp_path):
+    helped = gantool("train", "--help", cwd=tmp_path, env=with_rogues)
+    assert helped.returncode == 0 and "--resume" in helped.stdout  # the real train
+    hello = gantool("rogue-hello", cwd=tmp_path, env=with_rogues)
+    assert hello.returncode == 0 and "hello from rogue" in hello.stdout  # its other command is there
+    listed = {row["name"]: row for row in json.loads(gantool("plugins", "--json", cwd=tmp_path, env=with_rogues).stdout)}
+    assert listed["rogue"]["registered"]["command"] == ["rogue-hello"]
+    assert "command 'train' clashes with the built-in command 'train'; not added" in listed["rogue"]["notes"]
+    assert listed["tiny"]["registered"]["command"] == ["hello"]
+
+
+def test_an_invalid_command_registration_breaks_nothing_else(with_rogues, tmp_path):
+    for args in (["--help"], ["plugins"], ["checks"], ["hello"]):
+        result = gantool(*args, cwd=tmp_path, env=with_rogues)
+        assert result.returncode == 0, (args, result.stderr)
+    row = {r["name"]: r for r in json.loads(gantool("plugins", "--json", cwd=tmp_path, env=with_rogues).stdout)}["badcmd"]
+    assert row["status"] == "failed" and row["error"]
+
+
+def test_a_misspelt_hook_fails_the_plugin_with_the_reason(with_rogues):
+    info = plugins.registry().plugins["typo"]
+    assert info.status == "failed"
+    assert "unknown hook register_model (did you mean register_models?)" in info.error
+
+
+def test_an_exception_in_a_plugin_build_names_the_plugin(with_rogues, tmp_path):
+    result = gantool("train", "explodes", cwd=tmp_path, env=with_rogues)
+    assert result.returncode == 1
+    assert result.stderr.strip() == ("error: plugin 'rogue' (gantool-rogueplugin 0.9.0) failed in model 'explodes' "
+                                     "build: ValueError: width must be even, got 7")
+    debug = gantool("--debug", "train", "explodes", cwd=tmp_path, env=with_rogues)
+    assert "Traceback" in debug.stderr and "build_explodes" in debug.stderr
+
+
+def test_failure_reasons_wrap_in_an_80_column_terminal(with_rogues, tmp_path):
+    table = gantool("plugins", cwd=tmp_path, env={**with_rogues, "COLUMNS": "80"})
+    text = " ".join(table.stdout.split())
+    assert "typo failed: ValueError: unknown hook register_model (did you mean register_models?);" in text
+    assert "…" not in table.stdout
+    assert all(len(line) <= 80 for line in table.stdout.splitlines())
+
+
+def test_plugin_new_refuses_a_name_that_clashes_with_a_built_in(tmp_path):
+    result = gantool("plugin", "new", "dcgan", "--dir", str(tmp_path), cwd=tmp_path)
+    assert result.returncode == 2 and "plugin name 'dcgan' is taken" in result.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -1,6 +1,7 @@
 """The `gantool` command. One module per command; torch is imported only inside commands.
 
-Errors: a `UserError` prints one line and exits 2; `--debug` shows the traceback too.
+Errors: a `UserError` prints one line and exits 2; `--debug` shows the traceback too. A
+diverged run exits 1 and an aborted one (a second Ctrl-C) 130, each with one line.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import traceback
 import typer
 
 from gantool import __version__
-from gantool.core.errors import TrainingDiverged, UserError
+from gantool.core.errors import PluginError, RunAborted, TrainingDiverged, UserError
 
 HELP = """Train, watch, export, sample and evaluate GANs from the terminal.
 
@@ -58,11 +59,11 @@ def build_app() -> typer.Typer:
     return app
 
 
-def _fail(message: str, code: int) -> None:
+def _fail(message: str, code: int, label: str = "error") -> None:
     if _state["debug"] or os.environ.get("GANTOOL_DEBUG"):
         traceback.print_exc()
     if os.environ.get("RANK", "0") == "0":  # under --nproc every worker fails alike; rank 0 says it once
-        print(f"error: {message}", file=sys.stderr)
+        print(f"{label}: {message}", file=sys.stderr)
     else:
         # the launcher stops every worker as soon as one exits: the others wait, so rank 0
         # has said it before it is stopped
@@ -77,8 +78,19 @@ def _run(args: list[str]) -> None:
         build_app()(args=args, prog_name="gantool")
     except UserError as exc:
         _fail(str(exc), 2)
-    except TrainingDiverged as exc:
+    except (TrainingDiverged, PluginError) as exc:
         _fail(str(exc), 1)
+    except RunAborted as exc:
+        ignore_interrupts()
+        _fail(str(exc), 130, label="aborted")
+
+
+def ignore_interrupts() -> None:
+    """On the way out after Ctrl-C: everything is written, and one more Ctrl-C during the
+    interpreter's shutdown would only print 'Exception ignored in atexit callback'."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _leave_worker(code: object) -> None:

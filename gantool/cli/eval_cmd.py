@@ -59,7 +59,8 @@ def _print_result(result, console) -> None:
         shown = f"{value:.4f}" if isinstance(value, float) or result.kind == "table" else str(value)
         table.add_row(key, shown)
     Console().print(table)
-    console.print(f"written {result.path}" + ("  (reference features from cache)" if p.get("reference_cached") else ""))
+    if result.path is not None:
+        console.print(f"written {result.path}" + ("  (reference features from cache)" if p.get("reference_cached") else ""))
 
 
 def register(app: typer.Typer) -> None:
@@ -114,3 +115,5 @@ def register(app: typer.Typer) -> None:
             path, folder = _generator_file(generator)
             result = ev.evaluate_generator(registry(), path, folder / EVAL, settings, data=data, progress=progress)
         _print_result(result, console)
+        if result.write_error:
+            raise UserError(result.write_error)

@@ -134,6 +134,12 @@ def scaffold(name: str, parent: Path) -> Path:
 
     if not NAME.match(name):
         raise UserError(f"plugin name {name!r}: use lower-case letters, digits and _ (starting with a letter)")
+    from gantool.plugins import registry
+
+    if name in registry().names("model") or name in registry().plugins:
+        owner = registry().provider("model", name) if name in registry().names("model") else "an installed plugin"
+        raise UserError(f"plugin name {name!r} is taken (model {name!r} comes from {owner}); "
+                        "its model would clash with it: choose another name")
     root = parent / name
     if root.exists():
         raise UserError(f"{root} already exists; choose another name or folder")

@@ -70,6 +70,7 @@ def register(app: typer.Typer) -> None:
         config: Path | None = typer.Option(None, "--config", help="TOML file with config keys (see config.toml of a run)."),
         set_: list[str] = typer.Option([], "--set", metavar="KEY=VALUE", help="Override any config key: --set model.ngf=32 --set beta1=0.0"),
         resume: Path | None = typer.Option(None, "--resume", metavar="RUN_DIR", help="Continue RUN_DIR (or a checkpoint file) exactly."),
+        start: Path | None = typer.Option(None, "--from", metavar="CHECKPOINT", help="With --resume RUN_DIR: continue from this checkpoint of the run (e.g. step-0002000.pt) instead of last.pt."),
         tui: bool = typer.Option(False, "--tui", help="Show the live dashboard while training (q stops with a checkpoint)."),
         nproc: int | None = typer.Option(None, "--nproc", metavar="N", help="Data-parallel: N worker processes on this machine (one per GPU; gloo on CPU). --batch-size stays the global batch.", rich_help_panel=_DISTRIBUTED),
         nnodes: int = typer.Option(1, "--nnodes", help="Machines taking part (run the same command on each).", rich_help_panel=_DISTRIBUTED),
@@ -89,7 +90,11 @@ def register(app: typer.Typer) -> None:
         if nproc is not None:
             _launch(nproc, nnodes, node_rank, master_addr, master_port, tui)
         flags = {key: value for key, value in options.items() if value is not None}
-        _run(ctx, model, flags, config, set_, resume, tui)
+        if start is not None and resume is None:
+            from gantool.core.errors import UserError
+
+            raise UserError("--from needs --resume RUN_DIR: it picks which of the run's checkpoints to continue from")
+        _run(ctx, model, flags, config, set_, resume, tui, start)
 
     # Typer reads the command's parameters from its signature: the launcher's, then the config's
     launcher = [p for p in inspect.signature(train).parameters.values() if p.kind is not p.VAR_KEYWORD]
@@ -120,7 +125,7 @@ def refuse_changes_on_resume(flags: dict[str, Any], config: Path | None, sets: l
 
 
 def _run(ctx: typer.Context, model: str | None, flags: dict[str, Any], config: Path | None, set_: list[str],
-         resume: Path | None, tui: bool) -> None:
+         resume: Path | None, tui: bool, start: Path | None = None) -> None:
     """Build the trainer (new or resumed run), train, and say where the run is."""
     from gantool.cli import model_flags
     from gantool.config import parse_sets
@@ -138,7 +143,7 @@ def _run(ctx: typer.Context, model: str | None, flags: dict[str, Any], config: P
         reporter = default_reporter() if not tui and dist.is_main else quiet_reporter()
         if resume is not None:
             refuse_changes_on_resume(flags, config, set_, extra_words, model)
-            trainer, run, total, resumed = session.resume_run(registry(), resume, flags, reporter, dist)
+            trainer, run, total, resumed = session.resume_run(registry(), resume, flags, reporter, dist, start)
         else:
             if not model:
                 raise UserError("name a model to train, e.g. `gantool train dcgan` (`gantool plugins` lists them)")
@@ -152,6 +157,10 @@ def _run(ctx: typer.Context, model: str | None, flags: dict[str, Any], config: P
             reporter = default_reporter()
         else:
             state = trainer.fit(run, total, resumed=resumed)
+        if state == "interrupted":  # the checkpoint is written: a further Ctrl-C has nothing left to stop
+            from gantool.cli import ignore_interrupts
+
+            ignore_interrupts()
         reporter.message(f"{state} at step {trainer.step}: {run.path}")
         if state == "interrupted":
             reporter.message(f"continue with: gantool train --resume {run.path}")

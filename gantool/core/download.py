@@ -16,6 +16,7 @@ import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,35 +99,40 @@ def _fetch_raw(source: str, dst: Path, label: str) -> None:
         _copy_with_progress(response, out, int(length) if length else None, label)
 
 
-def _decompress_if_gzip(path: Path) -> None:
+def _decompress_if_gzip(path: Path, remote: RemoteFile, source: str) -> None:
+    """Replace `path` by its decompressed bytes; bad gzip data is a failed verification,
+    and the half-written output never stays behind."""
     with open(path, "rb") as fh:
         magic = fh.read(2)
     if magic != b"\x1f\x8b":
         return
-    tmp = path.with_suffix(".raw")
+    tmp = path.with_name(path.name + ".raw")
     try:
         with gzip.open(path, "rb") as src, open(tmp, "wb") as dst:
             shutil.copyfileobj(src, dst, CHUNK)
-    except (OSError, EOFError) as exc:
+        os.replace(tmp, path)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise UserError(f"{remote.name} from {source} failed verification (not valid gzip data: {exc}): the file "
+                        f"is corrupt, replace it" + (f" or unset {MIRROR_ENV}" if os.environ.get(MIRROR_ENV) else "")) from None
+    finally:
         tmp.unlink(missing_ok=True)
-        raise UserError(f"{path.name}: corrupt gzip data ({exc})") from None
-    os.replace(tmp, path)
 
 
 def fetch(remote: RemoteFile, dest_dir: Path) -> Path:
     """Return the cached, verified file, downloading it first if needed."""
-    dest_dir.mkdir(parents=True, exist_ok=True)
     dest = dest_dir / remote.name
     if is_valid(dest, remote):
         return dest
+    sources = _sources(remote)  # a misconfigured mirror is refused before the cache is touched
+    dest_dir.mkdir(parents=True, exist_ok=True)
     errors: list[str] = []
-    for source in _sources(remote):
+    for source in sources:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{remote.name}.", dir=dest_dir)
         os.close(fd)
         tmp = Path(tmp_name)
         try:
             _fetch_raw(source, tmp, remote.name)
-            _decompress_if_gzip(tmp)
+            _decompress_if_gzip(tmp, remote, source)
             size, digest = tmp.stat().st_size, sha256_file(tmp)
             if size != remote.size or digest != remote.sha256:
                 raise UserError(

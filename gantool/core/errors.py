@@ -10,4 +10,15 @@ class UserError(Exception):
 
 
 class TrainingDiverged(Exception):
-    """A loss became NaN or Inf; the run is stopped and its last good checkpoint kept."""
+    """A loss, weight or optimizer moment became NaN or Inf; the run is stopped and its last
+    good checkpoint kept."""
+
+
+class PluginError(Exception):
+    """A third-party plugin's code raised; the message names the plugin and its distribution
+    (one line, exit 1; the traceback under --debug)."""
+
+
+class RunAborted(Exception):
+    """A second Ctrl-C cut the run short (e.g. during the final checkpoint): exit 130, the
+    previous checkpoint kept, one line on the terminal."""

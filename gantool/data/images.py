@@ -1,14 +1,39 @@
-"""Shared image helpers: fit arrays to the model's shape, numpy in, numpy out."""
+"""Shared image helpers: fit arrays to the model's shape, numpy in, numpy out.
+
+`to_8bit` is how every decoded file becomes 8-bit grey or RGB: the EXIF orientation is
+applied, 16-bit and 32-bit grey are scaled (PIL's own conversion clips them, which turns
+a 16-bit PNG almost white), palettes are expanded, and transparent pixels are composited
+on black (the background MNIST-like data and most GAN datasets assume).
+"""
 
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
+
+WIDE_GREY = {"I;16": 65535.0, "I;16B": 65535.0, "I;16L": 65535.0, "I;16N": 65535.0}
+
+
+def to_8bit(img: Image.Image, channels: int) -> Image.Image:
+    """`img` as mode "L" (channels 1) or "RGB" (channels 3); see the module docstring."""
+    img = ImageOps.exif_transpose(img)
+    if img.mode in WIDE_GREY or img.mode in ("I", "F"):
+        arr = np.asarray(img, dtype=np.float64)
+        top = WIDE_GREY.get(img.mode) or (65535.0 if img.mode == "I" and arr.max() > 255 else 255.0)
+        if img.mode == "F":
+            top = 1.0 if arr.max() <= 1.0 else 255.0
+        img = Image.fromarray(np.clip(np.rint(arr * (255.0 / top)), 0, 255).astype(np.uint8), "L")
+    if img.mode == "P":
+        img = img.convert("RGBA" if "transparency" in img.info else "RGB")
+    if img.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = img.convert("RGBA")
+        img = Image.alpha_composite(Image.new("RGBA", rgba.size, (0, 0, 0, 255)), rgba)
+    return img.convert("L" if channels == 1 else "RGB")  # CMYK, YCbCr, 1-bit: PIL's conversions
 
 
 def fit_pil(img: Image.Image, size: int, channels: int) -> np.ndarray:
     """Resize the shorter side to `size`, center-crop, and return uint8 `[C, size, size]`."""
-    img = img.convert("L" if channels == 1 else "RGB")
+    img = to_8bit(img, channels)
     w, h = img.size
     scale = size / min(w, h)
     if (w, h) != (size, size):

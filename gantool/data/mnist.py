@@ -38,7 +38,7 @@ def load(arg: str | None, request: DataRequest) -> DataArrays:
     if split not in SPLITS:
         raise UserError(f"mnist has splits 'train' and 'test', not {split!r} (use mnist:test)")
     prefix = SPLITS[split]
-    root = cache_dir("data", "mnist")
+    root = cache_dir("data", "mnist", create=False)  # download.fetch makes it
     images = read_idx(fetch(FILES[f"{prefix}-images"], root))
     labels = read_idx(fetch(FILES[f"{prefix}-labels"], root)).astype(np.int64)
     x = fit_array(images[:, None], request.image_size, request.channels)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import zipfile
 from pathlib import Path
 
@@ -43,24 +44,55 @@ def _to_uint8(x: np.ndarray, source: str) -> np.ndarray:
     return np.clip(np.rint(x), 0, 255).astype(np.uint8)
 
 
+NPZ_MAGIC, NPY_MAGIC = b"PK", b"\x93NUMPY"
+
+
+def _open(path: Path, source: str):
+    """The file's arrays as a mapping (an .npz archive, or {"x": array} for an .npy file).
+
+    The magic bytes are checked first: numpy treats any other file as a pickle and says
+    'allow_pickle', which must never be the advice for a data file."""
+    try:
+        with open(path, "rb") as fh:
+            magic = fh.read(6)
+    except FileNotFoundError:
+        raise UserError(f"{source} does not exist") from None
+    except OSError as exc:
+        raise UserError(f"{source} cannot be read ({exc.strerror})") from None
+    if not (magic.startswith(NPZ_MAGIC) or magic == NPY_MAGIC):
+        raise UserError(f"{source} is neither an .npz (a zip of arrays, from numpy.savez) nor an .npy file")
+    try:
+        loaded = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise UserError(f"{source} is not a readable .npz ({str(exc).splitlines()[0][:120]})") from None
+    if isinstance(loaded, np.ndarray):  # an .npy: the images alone
+        return contextlib.nullcontext({"x": loaded})
+    return loaded
+
+
+def _array(archive, key: str, source: str) -> np.ndarray:
+    try:
+        return archive[key]
+    except ValueError:  # numpy refuses object arrays without pickle, rightly
+        raise UserError(f"{source}: array {key!r} holds Python objects, not numbers; "
+                        "save it as a numeric array (uint8 or float images, integer labels)") from None
+    except (OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise UserError(f"{source}: array {key!r} cannot be read ({exc})") from None
+
+
 def load(arg: str | None, request: DataRequest) -> DataArrays:
     if not arg:
         raise UserError("npz needs a path: --data npz:PATH")
     path = Path(arg).expanduser()
     source = f"npz file {path}"
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise UserError(f"{source} does not exist") from None
-    except (OSError, ValueError, zipfile.BadZipFile) as exc:
-        raise UserError(f"{source} is not a readable .npz ({exc})") from None
-    with archive:
-        key = next((k for k in IMAGE_KEYS if k in archive.files), None)
+    with _open(path, source) as archive:
+        files = list(archive.keys()) if isinstance(archive, dict) else archive.files
+        key = next((k for k in IMAGE_KEYS if k in files), None)
         if key is None:
             raise UserError(f"{source} has no image array; name it one of {', '.join(IMAGE_KEYS)}")
-        x = _to_uint8(_to_nchw(archive[key], source), source)
-        label_key = next((k for k in LABEL_KEYS if k in archive.files), None)
-        labels = archive[label_key] if label_key else None
+        x = _to_uint8(_to_nchw(_array(archive, key, source), source), source)
+        label_key = next((k for k in LABEL_KEYS if k in files), None)
+        labels = _array(archive, label_key, source) if label_key else None
     num_classes = 0
     if labels is not None:
         if labels.shape != (len(x),) or not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0:

@@ -15,7 +15,7 @@ from torch.nn.utils import parametrize
 from gantool.config import RunConfig, from_dict
 from gantool.core.errors import UserError
 from gantool.plugins import registry
-from gantool.run import checkpoint
+from gantool.run import checkpoint, recorded_providers
 from gantool.specs import ModelArgs, ModelSpec
 
 
@@ -56,7 +56,7 @@ def load(path: Path, weights: str | None = None) -> TrainedGenerator:
     ckpt_path = checkpoint.find(path)
     state = checkpoint.load(ckpt_path)
     cfg = from_dict(dict(state["config"]), f"checkpoint {ckpt_path}")
-    spec = registry().get("model", cfg.model)
+    spec = registry().get("model", cfg.model, recorded_providers(checkpoint.run_dir_of(ckpt_path)).get("model"))
     if "model_args" not in state:
         raise UserError(f"checkpoint {ckpt_path} predates export support (no model_args); resume it for one step to update it")
     args = ModelArgs(**state["model_args"])

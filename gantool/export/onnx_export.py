@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import io
 import logging
 import os
@@ -35,6 +36,39 @@ from gantool.export.graphs import default_graph, example_arrays, graphs_of, meta
 from gantool.export.naming import export_paths
 from gantool.export.optimize import optimize
 from gantool.specs import ExportGraph, ExportInput
+
+MIN_OPSET = 14  # torch.onnx's exporter writes 18 and converts down; below 14 the conversion fails
+
+
+@functools.lru_cache(maxsize=1)
+def max_opset() -> int:
+    """The newest opset both onnx and the installed ONNX Runtime accept: ONNX Runtime refuses
+    opsets still under development, which onnx already knows."""
+    import onnxruntime as ort
+    from onnx import TensorProto, helper
+
+    for version in range(onnx.defs.onnx_opset_version(), 18, -1):
+        x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])
+        model = helper.make_model(helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "probe", [x],
+                                                    [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])]),
+                                  opset_imports=[helper.make_opsetid("", version)])
+        model.ir_version = helper.find_min_ir_version_for(list(model.opset_import))  # not the newest IR: ORT may lag
+        try:
+            ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+            return version
+        except Exception:  # ONNX Runtime's Fail: not this one
+            continue
+    return 18
+
+
+def check_opset(opset: int) -> None:
+    if not MIN_OPSET <= opset <= max_opset():
+        raise UserError(f"--opset {opset} is not supported here: use {MIN_OPSET}..{max_opset()} (default 18)")
+
+
+def _written_opset(model: onnx.ModelProto) -> int | None:
+    return next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), None)
+
 
 # max |onnx - torch| allowed: float outputs in [-1, 1]; uint8 outputs in levels of 255
 TOLERANCE = {"fp32": 1e-4, "fp16": 1e-2, "uint8": 1.0}
@@ -120,6 +154,9 @@ def _write_onnx(gen: TrainedGenerator, target: _Target, path: Path, opset: int) 
             model = program.model_proto
     except Exception as exc:
         raise RuntimeError(f"torch.onnx.export failed for model {gen.cfg.model!r}: {exc}") from exc
+    if (written := _written_opset(model)) != opset:  # the exporter falls back silently when it cannot convert
+        raise UserError(f"--opset {opset}: torch's exporter could not convert model {gen.cfg.model!r} to it (it "
+                        f"wrote opset {written}); nothing written; try a newer opset, e.g. the default 18")
     optimize(model)
     described = metadata(gen, graph, target.uint8, target.fp16)
     del model.metadata_props[:]
@@ -166,6 +203,7 @@ def _check_destination(out: Path, force: bool) -> None:
 def _export_targets(gen: TrainedGenerator, targets: list[_Target], opset: int, force: bool) -> list[ExportReport]:
     """Write and check every target to a temp file beside its destination, then rename them
     all; on any failure every temp file is removed and no destination is touched."""
+    check_opset(opset)
     for target in targets:  # refuse before writing anything, not halfway through
         _check_destination(target.path, force)
     temps: list[Path] = []

@@ -44,6 +44,7 @@ class EvalResult:
     notes: list[str] = field(default_factory=list)
     kind: str = "image"
     path: Path | None = None
+    write_error: str = ""  # why the result could not be written (the values are still good to print)
 
     def to_json(self) -> dict[str, Any]:
         return {"values": self.values, "protocol": self.protocol, "seconds": round(self.seconds, 2)}
@@ -168,15 +169,22 @@ def compute(metrics: list[str], real: Features, fake: Features, fake_images: np.
     return values
 
 
-def write_result(result: EvalResult, folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
+def write_result(result: EvalResult, folder: Path) -> Path | None:
+    """Write `result` as folder/<time>.json; None (and `result.write_error`) when the folder
+    cannot take it: minutes of evaluation are not thrown away for an unwritable folder, the
+    caller prints the values first and then reports the failed write."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
     path = folder / f"{stamp}.json"
     suffix = 2
     while path.exists():  # never replace an earlier result
         path = folder / f"{stamp}-{suffix}.json"
         suffix += 1
-    atomic_write(path, lambda fh: json.dump(result.to_json(), fh, indent=1))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, lambda fh: json.dump(result.to_json(), fh, indent=1))
+    except OSError as exc:
+        result.write_error = f"could not write {path} ({exc.strerror or exc}); the scores above are not saved"
+        return None
     return path
 
 

@@ -14,9 +14,9 @@ Torch-free at import: only `checkpoint.save`/`checkpoint.load` import torch, ins
 
 from gantool.run.control import COMMANDS, ControlFile, send
 from gantool.run.layout import RunLayout, find_runs, generator_file
-from gantool.run.reader import JsonlTail, RunView, Series, read_series
+from gantool.run.reader import JsonlTail, RunView, Series, read_series, recorded_providers
 from gantool.run.tail import FileTail
 from gantool.run.writer import RunDir, SilentRunDir, writer_pid
 
 __all__ = ["COMMANDS", "ControlFile", "FileTail", "JsonlTail", "RunDir", "RunLayout", "RunView", "Series",
-           "SilentRunDir", "find_runs", "generator_file", "read_series", "send", "writer_pid"]
+           "SilentRunDir", "find_runs", "generator_file", "read_series", "recorded_providers", "send", "writer_pid"]

@@ -31,13 +31,19 @@ def step_name(step: int) -> str:
     return f"{step_stem(step)}.pt"
 
 
-def save(state: dict[str, Any], folder: Path, step: int, keep_step_file: bool) -> Path:
-    """Write `last.pt` (and `step-NNNNNNN.pt` when asked) without ever exposing half a file."""
+class CheckpointWriteError(UserError):
+    """A checkpoint could not be written (disk full, read-only, quota); the previous one is intact."""
+
+
+def save(state: dict[str, Any], folder: Path, step: int, keep_step_file: bool, keep: int = 0) -> Path:
+    """Write `last.pt` (and `step-NNNNNNN.pt` when asked) without ever exposing half a file;
+    with `keep` > 0, only the newest `keep` step files stay. A failed write raises
+    CheckpointWriteError and leaves the previous checkpoint as it was."""
     import torch
 
     state = {"format": FORMAT, **state}
     last = folder / LAST_CHECKPOINT
-    atomic_write(last, lambda fh: torch.save(state, fh), mode="wb")
+    _write(last, lambda fh: torch.save(state, fh))
     if not keep_step_file:
         return last
     periodic = folder / step_name(step)
@@ -47,8 +53,42 @@ def save(state: dict[str, Any], folder: Path, step: int, keep_step_file: bool) -
         os.link(last, tmp)
         os.replace(tmp, periodic)
     except OSError:
-        atomic_write(periodic, lambda fh: torch.save(state, fh), mode="wb")
+        _write(periodic, lambda fh: torch.save(state, fh))
+    if keep:
+        prune(folder, keep)
     return periodic
+
+
+def _write(path: Path, write) -> None:
+    try:
+        atomic_write(path, write, mode="wb")
+    except (OSError, RuntimeError) as exc:  # torch's zip writer reports the OSError under it as a RuntimeError
+        cause = next((e for e in _chain(exc) if isinstance(e, OSError)), None)
+        if cause is None:  # a RuntimeError of torch's own, not the disk: a bug, not the user's to fix
+            raise
+        why = cause.strerror or str(cause)
+        raise CheckpointWriteError(f"could not write checkpoint {path} ({why}); the previous checkpoint is kept") from None
+
+
+def _chain(exc: BaseException):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def step_files(folder: Path) -> list[Path]:
+    """The periodic checkpoints in `folder`, oldest first."""
+    return sorted(p for p in Path(folder).glob("step-*.pt") if p.is_file())
+
+
+def prune(folder: Path, keep: int) -> list[Path]:
+    """Delete all but the newest `keep` step files (last.pt is another name, never touched)."""
+    doomed = step_files(folder)[:-keep] if keep > 0 else []
+    for path in doomed:
+        path.unlink(missing_ok=True)
+    return doomed
 
 
 def find(path: Path) -> Path:
@@ -70,21 +110,56 @@ def run_dir_of(checkpoint: Path) -> Path | None:
     return checkpoint.parent.parent if checkpoint.parent.name == CHECKPOINTS else None
 
 
-def _reason(exc: BaseException) -> str:
-    """The informative line of torch.load's long multi-line errors."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    picked = next((line for line in lines if line.startswith("WeightsUnpickler error")), lines[0] if lines else "")
-    return (picked or type(exc).__name__)[:200]
+class CorruptCheckpoint(UserError):
+    """A checkpoint file that cannot be read; `intact` lists the step files beside it that can."""
+
+    def __init__(self, message: str, path: Path, intact: list[Path]):
+        super().__init__(message)
+        self.path, self.intact = path, intact
+
+
+def damage(path: Path) -> str | None:
+    """Why `path` cannot be a checkpoint, from its bytes alone (cheap: the zip's directory),
+    or None when it looks whole. torch writes checkpoints as zip archives."""
+    try:
+        with open(path, "rb") as fh:
+            magic = fh.read(4)
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror}"
+    if magic != b"PK\x03\x04":
+        return "not a PyTorch checkpoint at all" if magic else "empty"
+    try:
+        with zipfile.ZipFile(path) as archive:
+            archive.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return "truncated or damaged"
+    return None
+
+
+def intact_beside(path: Path) -> list[Path]:
+    """The periodic checkpoints in `path`'s folder that look whole, oldest first."""
+    return [p for p in step_files(Path(path).parent) if p != Path(path) and damage(p) is None]
 
 
 def load(path: Path) -> dict[str, Any]:
-    """The checkpoint's state dict on the CPU; a UserError for anything that is not one."""
+    """The checkpoint's state dict on the CPU; a UserError for anything that is not one
+    (a CorruptCheckpoint naming the intact step files beside a damaged one)."""
     import torch
 
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except NOT_A_CHECKPOINT as exc:
-        raise UserError(f"checkpoint {path} is corrupt or not a gantool checkpoint ({_reason(exc)})") from None
+    why = damage(path)
+    if why is None:
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+        except NOT_A_CHECKPOINT as exc:
+            # torch's own text runs to paragraphs and suggests weights_only=False, which would run
+            # code from the file: say what it is instead
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            why = ("holds objects a gantool checkpoint never does" if "Weights only load failed" in first
+                   else "truncated or damaged")
+    if why is not None:
+        intact = intact_beside(path) if run_dir_of(path) is not None else []
+        named = f"; intact checkpoints beside it: {', '.join(p.name for p in intact)}" if intact else ""
+        raise CorruptCheckpoint(f"checkpoint {path} is {why}{named}", Path(path), intact)
     if not isinstance(state, dict) or state.get("format") != FORMAT or "config" not in state:
         raise UserError(f"{path} is not a gantool checkpoint (format {FORMAT})")
     return state

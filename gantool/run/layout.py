@@ -20,6 +20,7 @@ CONTROL = "control"  # commands for a running trainer, one a line (the monitor a
 SAMPLES = "samples"  # folder: step-NNNNNNN.png grids
 CHECKPOINTS = "checkpoints"  # folder: last.pt and step-NNNNNNN.pt
 EVAL = "eval"  # folder: eval/<time>.json results
+LOCK = ".lock"  # held (flock) by the one trainer writing the run; holds that trainer's pid
 GENERATOR = "generator.onnx"  # what `gantool export RUN --onnx` writes by default
 LAST_CHECKPOINT = "last.pt"
 SAMPLE_GLOB = "step-*.png"
@@ -59,6 +60,10 @@ class RunLayout:
     @property
     def control(self) -> Path:
         return self.path / CONTROL
+
+    @property
+    def lock(self) -> Path:
+        return self.path / LOCK
 
     @property
     def samples(self) -> Path:

@@ -82,13 +82,19 @@ class Series:
         self.steps: dict[str, array] = {}
         self.values: dict[str, array] = {}
         self.last: dict[str, Any] = {}
+        self.max_step = 0.0
+        self.skipped = 0  # records whose step makes no sense (negative, NaN, going backwards)
 
     def clear(self) -> None:
         self.__init__()
 
     def add(self, records: list[dict[str, Any]]) -> None:
-        """Append records column by column: list comprehensions, not a loop over every value."""
-        records = [r for r in records if type(r.get("step")) in (int, float)]
+        """Append records column by column: list comprehensions, not a loop over every value.
+
+        A trainer only ever appends steps that do not go back (resume replaces the file, and
+        the reader starts over), so a record with a negative, NaN or earlier step is foreign
+        and skipped rather than drawn as a line back in time."""
+        records = self._ordered([r for r in records if type(r.get("step")) in (int, float)])
         if not records:
             return
         keys = set().union(*map(dict.keys, records)) - NOT_SERIES
@@ -104,6 +110,16 @@ class Series:
             self.steps[key].extend(steps)
             self.values[key].extend(values)
         self.last = records[-1]
+
+    def _ordered(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        kept = []
+        for record in records:
+            step = record["step"]
+            if step >= self.max_step:  # NaN compares False; max_step starts at 0
+                kept.append(record)
+                self.max_step = step
+        self.skipped += len(records) - len(kept)
+        return kept
 
     def names(self) -> list[str]:
         return sorted(self.values, key=lambda k: (not k.startswith(LOSS_PREFIX), k))
@@ -221,3 +237,20 @@ class RunView:
     def heartbeat_age(self) -> float | None:
         beat = self.status.get("heartbeat")
         return time.time() - float(beat) if beat else None
+
+
+PROVIDER_KEYS = {"model": "model_from", "loss": "loss_from", "dataset": "data_from"}
+
+
+def recorded_providers(run_dir: Path | None) -> dict[str, str]:
+    """kind -> "distribution version" that provided the run's model, loss and dataset, as
+    config.toml's [versions] records them ({} for older runs or no run directory)."""
+    import tomllib
+
+    if run_dir is None:
+        return {}
+    try:
+        versions = tomllib.loads(RunLayout(run_dir).config.read_text()).get("versions", {})
+    except (OSError, ValueError):
+        return {}
+    return {kind: str(versions[key]) for kind, key in PROVIDER_KEYS.items() if key in versions}

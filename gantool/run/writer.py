@@ -3,7 +3,10 @@
 Every file is written so a reader (the monitor, another terminal, a crash) always sees
 valid content: JSONL files only ever gain whole lines, other files are replaced
 atomically. Resume repairs what a kill -9 can leave behind (a half last line, a hidden
-temp file of an interrupted atomic write).
+temp file of an interrupted atomic write, a periodic checkpoint not yet linked).
+
+A `RunDir` is the one writer of its run: `create` and `open` take the run's lock
+(run/lock.py) before writing anything, and a second trainer of the same run is refused.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 
 from gantool.core.errors import UserError
 from gantool.core.fsutil import append_jsonl, atomic_write_json, atomic_write_text
+from gantool.run import lock
 from gantool.run.layout import CHECKPOINTS, CONFIG, RunLayout
 
 TEMP_SUFFIXES = (".tmp", ".link")  # fsutil.atomic_write's and checkpoint.save's hidden temp files
@@ -46,6 +50,7 @@ class RunDir:
             except FileExistsError:
                 continue
             run = cls(path)
+            run.acquire_lock()
             run.samples.mkdir()
             run.checkpoints.mkdir()
             return run
@@ -56,9 +61,20 @@ class RunDir:
         run = cls(path)
         if not run.layout.config.is_file() and not run.checkpoints.is_dir():
             raise UserError(f"{path} is not a gantool run directory (no {CONFIG} or {CHECKPOINTS}/)")
-        run.samples.mkdir(exist_ok=True)
-        run.checkpoints.mkdir(exist_ok=True)
+        run.acquire_lock()
+        try:
+            run.samples.mkdir(exist_ok=True)
+            run.checkpoints.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise UserError(f"cannot write to run directory {path} ({exc.strerror}); nothing was changed") from None
         return run
+
+    def acquire_lock(self) -> None:
+        """Become the run's one writer (again: a no-op while this process holds it)."""
+        lock.acquire(self.path)
+
+    def release_lock(self) -> None:
+        lock.release(self.path)
 
     def file(self, name: str) -> Path:
         return self.path / name
@@ -74,15 +90,6 @@ class RunDir:
 
     def status(self, **fields: Any) -> None:
         atomic_write_json(self.layout.status, {"pid": os.getpid(), "heartbeat": round(time.time(), 3), **fields})
-
-    def live_pid(self) -> int | None:
-        """The pid of another process still training this run, or None."""
-        try:
-            status = json.loads(self.layout.status.read_text())
-        except (FileNotFoundError, json.JSONDecodeError):
-            return None
-        pid = writer_pid(status)
-        return None if pid == os.getpid() else pid
 
     def trim_metrics(self, last_step: int) -> int:
         """On resume: drop metric lines after the checkpoint and any half-written last line.
@@ -108,12 +115,21 @@ class RunDir:
         return dropped
 
     def remove_temp_files(self) -> int:
-        """A kill -9 during an atomic write leaves its hidden temp file; resume clears them."""
+        """A kill -9 during an atomic write leaves its hidden temp file; resume clears them
+        (returns how many). A periodic checkpoint's `.step-N.pt.link` is the exception: it
+        is a hard link to a complete `last.pt`, so the kill came between the link and its
+        rename, and the rename is finished instead of losing `step-N.pt`."""
         stale = [p for folder in (self.path, self.samples, self.checkpoints)
                  for p in folder.glob(".*") if p.is_file() and p.suffix in TEMP_SUFFIXES]
+        removed = 0
         for path in stale:
+            target = path.with_name(path.name[1:].removesuffix(".link"))
+            if path.suffix == ".link" and path.parent == self.checkpoints and not target.exists():
+                os.replace(path, target)
+                continue
             path.unlink(missing_ok=True)
-        return len(stale)
+            removed += 1
+        return removed
 
     def repair_events(self) -> None:
         """A kill -9 can leave a partial last line; drop it so every line parses."""
@@ -138,6 +154,12 @@ class SilentRunDir(RunDir):
         pass
 
     def status(self, **fields: Any) -> None:
+        pass
+
+    def acquire_lock(self) -> None:  # rank 0 holds the run's lock for every process
+        pass
+
+    def release_lock(self) -> None:
         pass
 
 

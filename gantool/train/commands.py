@@ -28,6 +28,7 @@ class Commands:
         self.stop: str | None = None  # "stopped" (control) or "interrupted" (signal)
         self.received_signal: int | None = None  # SIGINT or SIGTERM that interrupted training
         self._signalled = False  # under --nproc a signal stops every process at the next exchange
+        self.aborted = False  # a second Ctrl-C: stop now, whatever is being written
 
     def due(self, step: int) -> bool:
         return self.sync.due(step) if self.sync else self.control.due()
@@ -67,8 +68,11 @@ class Commands:
                 # its own timeout (then SIGKILL) is the hard stop
                 self._signalled = True
                 return
+            if self.aborted:
+                return  # the abort is being recorded; a third Ctrl-C must not cut that short
             if self.stop is not None and signum == signal.SIGINT:
-                raise KeyboardInterrupt
+                self.aborted = True
+                raise KeyboardInterrupt  # out of whatever runs, e.g. torch.save: atomic_write drops its temp file
             self.stop = "interrupted"
 
         old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}

@@ -11,7 +11,7 @@ from gantool.config import RESUMABLE_KEYS, RunConfig, from_dict, resolve
 from gantool.core import tomlio
 from gantool.core.errors import UserError
 from gantool.core.typed_options import check_known
-from gantool.plugins import Registry
+from gantool.plugins import Registry, split_name
 from gantool.specs import DataArrays, DataRequest
 from gantool.train.distributed import Dist
 
@@ -30,12 +30,16 @@ def load_data(registry: Registry, cfg: RunConfig, split: str = "train") -> DataA
     return data
 
 
-def config_toml(cfg: RunConfig) -> str:
+def config_toml(cfg: RunConfig, registry: Registry) -> str:
+    """The run's config.toml: the resolved config, versions, and which distribution provided
+    the model, loss and dataset (so a run whose plugin is gone says which to install)."""
     import torch
 
     data: dict[str, Any] = cfg.to_dict()
     data["versions"] = {"gantool": __version__, "torch": torch.__version__, "python": platform.python_version(),
-                        "config_hash": cfg.hash()}
+                        "config_hash": cfg.hash(), "model_from": registry.provider("model", cfg.model),
+                        "loss_from": registry.provider("loss", cfg.loss),
+                        "data_from": registry.provider("dataset", split_name(cfg.data)[0])}
     return tomlio.dumps(data)
 
 
@@ -57,7 +61,7 @@ def new_run(registry: Registry, model: str, config_file: Path | None, flags: dic
     if not dist.is_main:
         return trainer, SilentRunDir(Path(cfg.project) / cfg.model / cfg.name), total_steps(cfg, trainer.batches.steps_per_epoch), False
     run = RunDir.create(cfg.project, cfg.model, cfg.name)
-    run.write_config(config_toml(cfg))
+    run.write_config(config_toml(cfg, registry))
     reporter.message(f"run directory: {run.path}  (data: {data.description}; device {trainer.device}, "
                      f"{trainer.precision.name}{describe(dist)})")
     return trainer, run, total_steps(cfg, trainer.batches.steps_per_epoch), False
@@ -67,15 +71,52 @@ def describe(dist: Dist) -> str:
     return f"; {dist.world} processes, global batch split between them" if dist.enabled else ""
 
 
-def resume_run(registry: Registry, path: Path, flags: dict[str, Any], reporter, dist: Dist = Dist()):
-    from gantool.run import RunDir, SilentRunDir, checkpoint
+def resume_checkpoint(path: Path, start: Path | None) -> Path:
+    """The checkpoint `--resume PATH [--from CHECKPOINT]` names: the run's last.pt, the file
+    given, or CHECKPOINT (a path, or a name in the run's checkpoints/ folder)."""
+    from gantool.run import checkpoint
+
+    if start is not None:
+        if not Path(path).is_dir():
+            raise UserError("--from picks a checkpoint of a run: give the run directory to --resume")
+        folder = Path(path) / "checkpoints"
+        candidates = [Path(start), Path(path) / start, folder / start]
+        found = next((c for c in candidates if c.is_file()), None)
+        if found is None:
+            names = ", ".join(p.name for p in checkpoint.step_files(folder)) or "none"
+            raise UserError(f"--from {start}: no such checkpoint (the run's checkpoints: last.pt, {names})")
+        if found.resolve().parent != folder.resolve():
+            raise UserError(f"--from {start} is not in {folder}; a run continues from its own checkpoints")
+        return found
+    found = checkpoint.find(path)
+    if checkpoint.run_dir_of(found) is None:
+        checkpoint.load(found)  # says what the file is if it is no checkpoint
+        raise UserError(f"{found} is not in a run's checkpoints/ folder; give the run directory to --resume")
+    return found
+
+
+def _load_for_resume(ckpt_path: Path, run_path: Path) -> dict[str, Any]:
+    from gantool.run import checkpoint
+
+    try:
+        return checkpoint.load(ckpt_path)
+    except checkpoint.CorruptCheckpoint as exc:
+        if not exc.intact:
+            raise
+        raise UserError(f"{exc}; continue from the newest with: gantool train --resume {run_path} "
+                        f"--from {exc.intact[-1].name}") from None
+
+
+def resume_run(registry: Registry, path: Path, flags: dict[str, Any], reporter, dist: Dist = Dist(),
+               start: Path | None = None):
+    from gantool.run import RunDir, SilentRunDir, recorded_providers
     from gantool.train.trainer import Trainer
 
-    ckpt_path = checkpoint.find(path)
-    state = checkpoint.load(ckpt_path)  # every process reads it: under --nproc the run folder is shared
+    ckpt_path = resume_checkpoint(path, start)
+    # the run's lock first (RunDir.open takes it): a second trainer is refused before it reads
+    # or writes anything
     run = RunDir.open(ckpt_path.parent.parent) if dist.is_main else SilentRunDir(ckpt_path.parent.parent)
-    if dist.is_main and (pid := run.live_pid()) is not None:
-        raise UserError(f"{run.path} is still being trained by process {pid}; stop it first (echo stop >> {run.path}/control)")
+    state = _load_for_resume(ckpt_path, run.path)  # every process reads it: under --nproc the run folder is shared
     saved = dict(state["config"])
     for key in RESUMABLE_KEYS:
         if key in flags:
@@ -83,8 +124,11 @@ def resume_run(registry: Registry, path: Path, flags: dict[str, Any], reporter, 
     if "epochs" in flags and "steps" not in flags:
         saved["steps"] = 0
     cfg = from_dict(saved, f"checkpoint {ckpt_path}")
-    spec = registry.get("model", cfg.model)
-    trainer = Trainer(cfg, spec, registry.get("loss", cfg.loss), load_data(registry, cfg), reporter, dist)
+    recorded = recorded_providers(run.path)  # a plugin that is gone is named, not guessed at
+    spec = registry.get("model", cfg.model, recorded.get("model"))
+    loss = registry.get("loss", cfg.loss, recorded.get("loss"))
+    registry.get("dataset", split_name(cfg.data)[0], recorded.get("dataset"))
+    trainer = Trainer(cfg, spec, loss, load_data(registry, cfg), reporter, dist)
     trainer.load_state_dict(state)
     total = total_steps(cfg, trainer.batches.steps_per_epoch)
     if total <= trainer.step:
@@ -94,7 +138,7 @@ def resume_run(registry: Registry, path: Path, flags: dict[str, Any], reporter, 
     dropped = run.trim_metrics(trainer.step)
     run.repair_events()
     run.remove_temp_files()
-    run.write_config(config_toml(cfg))
+    run.write_config(config_toml(cfg, registry))
     trainer.last_checkpoint = str(ckpt_path.relative_to(run.path))
     reporter.message(f"resuming {run.path} at step {trainer.step}" + (f" ({dropped} later metric lines dropped)" if dropped else ""))
     return trainer, run, total, True

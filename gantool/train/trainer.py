@@ -13,10 +13,10 @@ from typing import Any
 import torch
 
 from gantool.config import RunConfig
-from gantool.core.errors import TrainingDiverged
-from gantool.run import RunDir, checkpoint
+from gantool.core.errors import RunAborted, TrainingDiverged, UserError
+from gantool.run import COMMANDS, RunDir, checkpoint
 from gantool.specs import DataArrays, LossSpec, ModelSpec
-from gantool.train import fast_path
+from gantool.train import fast_path, health
 from gantool.train.build import TrainingParts, build
 from gantool.train.callbacks import Callbacks, attach_logger
 from gantool.train.commands import Commands
@@ -85,6 +85,7 @@ class Trainer:
 
     def _status(self, state: str, **extra: Any) -> None:
         """Every status write is a heartbeat."""
+        self._state = state
         self.run.status(state=state, step=self.step, total_steps=self.total, epoch=self.epoch,
                         model=self.cfg.model, device=str(self.device), precision=self.precision.name,
                         last_checkpoint=self.last_checkpoint, **self._speed, **extra)
@@ -102,7 +103,9 @@ class Trainer:
 
     def _tick(self) -> None:
         img_per_s = self.meter.images_per_second()
-        values = {"elapsed": round(self.progress.elapsed, 3), **{k: round(v, 6) for k, v in self.meter.means(self.step).items()},
+        means = self.meter.means(self.step)  # a NaN loss is named first: it says more than the weights
+        health.check(self.parts, self.step)  # e.g. Adam's moments overflowed while the losses look fine
+        values = {"elapsed": round(self.progress.elapsed, 3), **{k: round(v, 6) for k, v in means.items()},
                   "img_per_s": img_per_s}
         self._metrics_line(values)
         remaining = (self.total - self.step) * self.cfg.batch_size / img_per_s if img_per_s else None
@@ -142,11 +145,16 @@ class Trainer:
         return values
 
     def save_checkpoint(self, periodic: bool) -> None:
-        self.meter.means(self.step)  # never save weights trained on a NaN: raises TrainingDiverged first
+        # never save a state trained on a NaN, or one the last update blew up: both raise
+        # TrainingDiverged, and the last good checkpoint stays the last one written
+        self.meter.means(self.step)
+        health.check(self.parts, self.step)
         if not self.dist.is_main:  # the same state on every process; rank 0 keeps it
             return
-        path = checkpoint.save(self.state_dict(), self.run.checkpoints, self.step, keep_step_file=periodic)
+        path = checkpoint.save(self.state_dict(), self.run.checkpoints, self.step, keep_step_file=periodic,
+                               keep=self.cfg.keep_checkpoints)
         self.last_checkpoint = str(path.relative_to(self.run.path))
+        self._status(self._state)  # status.json names the new checkpoint now, not at the next heartbeat
         self.run.event("checkpoint", self.step, path=self.last_checkpoint)
         self.callbacks.fire("on_checkpoint", self, path=path)
 
@@ -163,45 +171,84 @@ class Trainer:
             self.run.event("paused", self.step)
             self._status("paused")
             self.reporter.message(f"paused at step {self.step} (send 'resume' to continue)")
-            self.commands.paused(self.step, self._handle, lambda: self._heartbeat("paused"))
-            self.run.event("resumed", self.step, reason="control")
-            self._status("running")
+            self.commands.paused(self.step, self._handle, self._while_paused)
+            if self.commands.stop is None:  # a stop or signal while paused ends the run; nothing resumed
+                self.run.event("resumed", self.step, reason="control")
+                self._status("running")
             self.meter.restart_timer()
 
     def _poll(self) -> None:
         for command in self.commands.poll(self.step):
             self._handle(command)
+        self._report_ignored()
         self._heartbeat()
+
+    def _while_paused(self) -> None:
+        self._report_ignored()
+        self._heartbeat("paused")
+
+    def _report_ignored(self) -> None:
+        """Control-file lines that were no command: an event and a line each, never obeyed."""
+        for text in self.commands.control.ignored:
+            self.run.event("ignored", self.step, command=text)
+            self.reporter.message(f"control: ignored {text} (commands: {', '.join(COMMANDS)})")
+        self.commands.control.ignored.clear()
 
     # -- the loop -----------------------------------------------------------------------------
     def fit(self, run: RunDir, total_steps: int, resumed: bool = False) -> str:
         """Train until `total_steps`; returns the final state (finished, stopped, interrupted)."""
         self.run, self.total = run, total_steps
+        self.run.acquire_lock()  # held already when the run came from RunDir.create/open
         self.commands = Commands(self.run.layout.control, self.dist)
         try:
-            self._start(resumed)
+            # the handlers stay in place while a failure is recorded, so a further Ctrl-C
+            # cannot cut the final event and status short
             with self.commands.signals():
-                state = self._loop()
-        except TrainingDiverged as exc:
-            reason = f"training diverged: {exc}; last good checkpoint: {self.last_checkpoint or 'none'}"
-            self._fail("failed", reason)
-            raise TrainingDiverged(reason) from None
-        except KeyboardInterrupt:
-            self._fail("interrupted", "aborted by a second Ctrl-C before a checkpoint was saved")
-            raise
+                try:
+                    self._start(resumed)
+                    state = self._loop()
+                except BaseException as exc:
+                    self._record_failure(exc)
+                    raise
         except BaseException as exc:
-            self._fail("failed", f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+            if self.commands.aborted:  # whatever the second Ctrl-C surfaced as (torch.save wraps it)
+                raise RunAborted(self._abort_reason()) from None
+            if isinstance(exc, TrainingDiverged):
+                raise TrainingDiverged(self._diverged_reason(exc)) from None
             raise
         finally:
             self.received_signal = self.commands.received_signal
             self.reporter.close()
+            self.run.release_lock()
         if self.dist.is_main:
             self.callbacks.fire("on_train_end", self, state=state)
         return state
 
+    def _abort_reason(self) -> str:
+        return f"a second Ctrl-C stopped the run at step {self.step}; the previous checkpoint is kept: {self.last_checkpoint or 'none'}"
+
+    def _diverged_reason(self, exc: TrainingDiverged) -> str:
+        return f"training diverged: {exc}; last good checkpoint: {self.last_checkpoint or 'none'}"
+
+    def _record_failure(self, exc: BaseException) -> None:
+        """The final event and status of a run that did not end normally."""
+        if self.commands.aborted:
+            self._fail("aborted", self._abort_reason())
+        elif isinstance(exc, TrainingDiverged):
+            self._fail("failed", self._diverged_reason(exc))
+        elif isinstance(exc, KeyboardInterrupt):
+            self._fail("interrupted", "aborted by a second Ctrl-C before a checkpoint was saved")
+        elif isinstance(exc, UserError):  # e.g. a checkpoint the disk had no room for: the same line everywhere
+            self._fail("failed", str(exc))
+        else:
+            self._fail("failed", f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+
     def _fail(self, state: str, reason: str) -> None:
-        self.run.event(state, self.step, reason=reason)
-        self._status(state, reason=reason)
+        try:
+            self.run.event(state, self.step, reason=reason)
+            self._status(state, reason=reason)
+        except OSError:  # the disk that failed the run may refuse these too; the original error is the news
+            pass
         if self.dist.is_main:
             self.callbacks.fire("on_train_end", self, state=state)
 

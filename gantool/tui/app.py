@@ -22,7 +22,8 @@ from gantool.run import RunView, find_runs, send
 from gantool.tui.widgets import GraphicSampleImage, MetricChart, SampleImage
 
 STATE_STYLE = {"running": "green", "paused": "yellow", "finished": "blue", "stopped": "cyan",
-               "interrupted": "magenta", "failed": "bold red", "stale": "red"}
+               "interrupted": "magenta", "aborted": "bold magenta", "failed": "bold red", "stale": "red"}
+LIVE = ("running", "paused")  # states whose speed and ETA mean something
 SMOOTHING = [0.0, 0.25, 0.5, 0.75, 0.95]
 DISCOVER_EVERY = 4  # polls between looks for new runs in a project folder
 
@@ -159,6 +160,8 @@ class MonitorApp(App):
         for view in views:
             state = view.state
             if not view.poll() and self._shown_state.get(view.path) == view.state == state:
+                if state == "stale" and view is self.current:
+                    self._draw_info(view)  # nothing changes on disk, but the heartbeat's age grows
                 continue
             self._shown_state[view.path] = view.state
             if self.project:
@@ -172,23 +175,29 @@ class MonitorApp(App):
         st, last = view.status, view.series.last
         losses = "  ".join(f"{k[5:]} {last[k]:.3f}" for k in ("loss_d", "loss_g") if k in last)
         started = next((e["time"] for e in view.events if e.get("event") == "started"), None)
+        live = view.state in LIVE  # a dead or ended run has no speed and no ETA, whatever it last wrote
         return [view.name, st.get("model", view.config.get("model", "?")), Text(view.state, style=STATE_STYLE.get(view.state, "")),
                 f"{st.get('step', 0)}/{st.get('total_steps', '?')}", losses,
-                f"{st['img_per_s']:.0f}" if st.get("img_per_s") else "-", _duration(st.get("eta_s")),
+                f"{st['img_per_s']:.0f}" if live and st.get("img_per_s") else "-", _duration(st.get("eta_s") if live else None),
                 datetime.fromtimestamp(started).strftime("%m-%d %H:%M") if started else "-"]
 
     def _draw_current(self, force: bool) -> None:
         view = self.current
         if view is None or not force:
             return
+        self._draw_info(view)
+        self._draw_charts(view)
+
+    def _draw_info(self, view: RunView) -> None:
         st = view.status
         state = view.state
+        live = state in LIVE
         info = Text()
         info.append(f"{view.name}  ", style="bold")
         info.append(state, style=STATE_STYLE.get(state, ""))
         info.append(f"  step {st.get('step', 0)}/{st.get('total_steps', '?')}  epoch {st.get('epoch', '-')}")
-        info.append(f"  {st['img_per_s']:.0f} img/s" if st.get("img_per_s") else "")
-        info.append(f"  ETA {_duration(st.get('eta_s'))}  {st.get('device', '?')} {st.get('precision', '')}")
+        info.append(f"  {st['img_per_s']:.0f} img/s" if live and st.get("img_per_s") else "")
+        info.append(f"  ETA {_duration(st.get('eta_s') if live else None)}  {st.get('device', '?')} {st.get('precision', '')}")
         info.append(f"  last checkpoint: {st.get('last_checkpoint') or '-'}")
         if state == "stale":
             age = view.heartbeat_age()
@@ -197,6 +206,8 @@ class MonitorApp(App):
         if view.reason:
             info.append(f"\n{state}: {view.reason}", style=STATE_STYLE.get(state, "red"))
         self.query_one("#info", Static).update(info)
+
+    def _draw_charts(self, view: RunView) -> None:
         self.query_one("#losses", MetricChart).show(view, view.series.losses())
         others = view.series.others()
         metric = others[self.metric_index % len(others)] if others else None
@@ -210,7 +221,7 @@ class MonitorApp(App):
         log = self.query_one("#events", RichLog)
         for event in view.events[self._events_shown:]:
             stamp = datetime.fromtimestamp(event.get("time", 0)).strftime("%H:%M:%S")
-            detail = event.get("reason") or event.get("path") or ""
+            detail = event.get("reason") or event.get("path") or event.get("command") or ""
             style = STATE_STYLE.get(event.get("event", ""), "")
             log.write(Text.assemble((stamp + " ", "dim"), (f"{event.get('event')}", style), f" step {event.get('step')} {detail}"))
         self._events_shown = len(view.events)

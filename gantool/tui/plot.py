@@ -92,5 +92,8 @@ def plot(run_dir: Path, out: Path) -> int:
     font, small = ImageFont.load_default(size=16), ImageFont.load_default(size=12)
     for i, (title, keys) in enumerate(panels):
         _panel(draw, i * PANEL_H, title, keys, series, font, small)
-    atomic_write(out, lambda fh: image.save(fh, format="PNG"), mode="wb")
+    try:
+        atomic_write(out, lambda fh: image.save(fh, format="PNG"), mode="wb")
+    except OSError as exc:
+        raise UserError(f"cannot write {out} ({exc.strerror or exc})") from None
     return len(panels)

@@ -50,7 +50,7 @@ def calls(monkeypatch) -> list[dict]:
         seen.append({"model": model, "flags": flags, "sets": sets})
         raise Stop
 
-    def resume_run(registry, path, flags, reporter, dist):
+    def resume_run(registry, path, flags, reporter, dist, start=None):
         seen.append({"resume": path, "flags": flags})
         raise Stop
 
@@ -161,7 +161,8 @@ def test_resume_refuses_everything_else(calls, args, got):
     result = invoke("--resume", "runs/toy/exp", *args)
     assert isinstance(result.exception, UserError)
     message = str(result.exception)
-    assert message.startswith("--resume continues a run as it was configured; only --steps, --epochs and --device may change")
+    assert message.startswith("--resume continues a run as it was configured; only --steps, --epochs, --device and "
+                              "--keep-checkpoints may change")
     assert f"(got {got})" in message
     assert calls == []
 

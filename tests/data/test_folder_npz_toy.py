@@ -74,8 +74,11 @@ def test_npz_errors(tmp_path):
     with pytest.raises(UserError, match=r"shape \(4, 5, 8, 8\).*expected"):
         npz.load(str(tmp_path / "bad.npz"), DataRequest())
     (tmp_path / "junk.npz").write_bytes(b"junk")
-    with pytest.raises(UserError, match="not a readable .npz"):
+    with pytest.raises(UserError, match="neither an .npz"):
         npz.load(str(tmp_path / "junk.npz"), DataRequest())
+    (tmp_path / "cut.npz").write_bytes(b"PK\x03\x04 and then nothing")  # a zip's magic, no archive
+    with pytest.raises(UserError, match="not a readable .npz"):
+        npz.load(str(tmp_path / "cut.npz"), DataRequest())
     np.savez(tmp_path / "lab.npz", x=np.zeros((4, 8, 8), np.uint8), y=np.zeros(3, int))
     with pytest.raises(UserError, match="labels must be"):
         npz.load(str(tmp_path / "lab.npz"), DataRequest())

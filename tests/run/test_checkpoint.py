@@ -31,7 +31,7 @@ def test_errors_are_user_errors(tmp_path):
     with pytest.raises(UserError, match="does not exist"):
         checkpoint.find(tmp_path / "x.pt")
     (tmp_path / "bad.pt").write_bytes(b"half a checkpoint")
-    with pytest.raises(UserError, match="is corrupt or not a gantool checkpoint"):
+    with pytest.raises(UserError, match="is not a PyTorch checkpoint at all"):
         checkpoint.load(tmp_path / "bad.pt")
     torch.save({"weights": torch.zeros(1)}, tmp_path / "foreign.pt")
     with pytest.raises(UserError, match="is not a gantool checkpoint"):

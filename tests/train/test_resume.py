@@ -61,4 +61,4 @@ def test_resume_can_extend_by_epochs_and_refuses_other_changes(tmp_path, tiny_im
     assert more.returncode == 0, more.stderr
     assert _state(tmp_path / "runs/dcgan/exp/checkpoints/last.pt")["step"] == 6
     changed = gantool("train", "--resume", "runs/dcgan/exp", "--epochs", "3", "--lr", "0.1", cwd=tmp_path)
-    assert changed.returncode == 2 and "only --steps, --epochs and --device" in changed.stderr
+    assert changed.returncode == 2 and "only --steps, --epochs, --device and --keep-checkpoints" in changed.stderr

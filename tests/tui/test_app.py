@@ -141,6 +141,22 @@ async def test_stale_run_says_so(tmp_path):
         await pilot.pause()
         info = str(app.query_one("#info").render())
         assert "stale" in info and "--resume" in info
+        assert "img/s" not in info and "ETA -" in info  # a dead run has no speed and no ETA
+        assert "last heartbeat 1:00:00 ago" in info or "last heartbeat 1:00:01 ago" in info
+        await pilot.pause(1.6)  # nothing changes on disk, yet the age advances
+        later = str(app.query_one("#info").render())
+        assert later != info and "last heartbeat 1:00:0" in later
+
+
+def test_records_that_go_back_in_time_are_not_plotted():
+    from gantool.run import Series
+
+    series = Series()
+    series.add([{"step": 10, "loss_d": 1.0}, {"step": -5, "loss_d": 9.0}, {"step": 20, "loss_d": 2.0},
+                {"step": 3, "loss_d": 9.0}, {"step": float("nan"), "loss_d": 9.0}, {"step": 20, "mode_coverage": 4}])
+    series.add([{"step": 15, "loss_d": 9.0}, {"step": 30, "loss_d": 3.0}])
+    assert list(series.steps["loss_d"]) == [10, 20, 30] and list(series.values["loss_d"]) == [1.0, 2.0, 3.0]
+    assert series.skipped == 4 and list(series.steps["mode_coverage"]) == [20]
 
 
 @sync

@@ -6,12 +6,18 @@ fixed 80 % of the rows (permutation seed 0), `test` the other 20 %, `all` every 
 model trains on `train`, `gantool eval` tests the classifier score on `test`.
 
 Which CSV columns are discrete: those named in `--discrete COL,...` when given
-(then every other column must be numeric), otherwise the columns holding text.
+(then every other column must be numeric), otherwise the columns holding text. A column of
+numbers with a few text cells is a typo, not a category column: the first such cell is
+named (line and column) instead of silently making every number a category.
+
+Encodings: UTF-8 (with or without BOM), else Windows-1252 (what Excel writes), else
+Latin-1; `--set data.encoding=NAME` forces one. The one used is in the description.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import numpy as np
@@ -50,11 +56,37 @@ def _as_float(text: str) -> float | None:
         return None
 
 
-def read_csv(path: Path, discrete: list[str] | None) -> tuple[np.ndarray, list[dict]]:
+ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
+
+
+def decode(path: Path, encoding: str | None = None) -> tuple[str, str]:
+    """The file's text and the encoding it was read with (see the module docstring)."""
     if not path.is_file():
         raise UserError(f"{PLUGIN}: {path} does not exist")
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        rows = [r for r in csv.reader(fh) if any(cell.strip() for cell in r)]
+    data = path.read_bytes()
+    if b"\0" in data[:65536]:
+        raise UserError(f"{PLUGIN}: {path} is a binary file, not a CSV table")
+    for name in (encoding,) if encoding else ENCODINGS:
+        try:
+            return data.decode(name), name
+        except LookupError:
+            raise UserError(f"{PLUGIN}: unknown encoding {name!r} (data.encoding); e.g. utf-8, cp1252, latin-1") from None
+        except UnicodeDecodeError as exc:
+            if encoding:
+                raise UserError(f"{PLUGIN}: {path} is not {encoding} (byte {exc.start} is 0x{data[exc.start]:02x}); "
+                                "drop --set data.encoding to let it be detected") from None
+    raise AssertionError("latin-1 decodes any bytes")
+
+
+def _typo_cell(cells: list[str], numbers: list[float | None]) -> int | None:
+    """The first text cell of a column that is otherwise numbers (most cells parse), else None."""
+    text = [i for i, v in enumerate(numbers) if v is None]
+    return text[0] if text and len(text) * 2 < len(cells) else None
+
+
+def read_csv(path: Path, discrete: list[str] | None, encoding: str | None = None) -> tuple[np.ndarray, list[dict], str]:
+    text, used = decode(path, encoding)
+    rows = [r for r in csv.reader(io.StringIO(text, newline="")) if any(cell.strip() for cell in r)]
     if not rows:
         raise UserError(f"{PLUGIN}: {path} is empty")
     header, body = [h.strip() for h in rows[0]], rows[1:]
@@ -76,6 +108,10 @@ def read_csv(path: Path, discrete: list[str] | None) -> tuple[np.ndarray, list[d
             where = ", ".join(map(str, missing[:5])) + (" ..." if len(missing) > 5 else "")
             raise UserError(f"{PLUGIN}: column {name!r} of {path} has missing values (lines {where}); fill or drop them")
         numbers = [_as_float(c) for c in cells]
+        if discrete is None and (typo := _typo_cell(cells, numbers)) is not None:
+            raise UserError(f"{PLUGIN}: column {name!r} of {path} holds numbers, but line {typo + 2} holds "
+                            f"{cells[typo]!r}; fix that cell, or list the column in --discrete COL,... to make "
+                            "every value a category")
         is_discrete = name in discrete if discrete is not None else any(v is None for v in numbers)
         if is_discrete:
             categories = sorted(set(cells), key=lambda c: (_as_float(c) is None, _as_float(c) or 0.0, c))
@@ -89,17 +125,20 @@ def read_csv(path: Path, discrete: list[str] | None) -> tuple[np.ndarray, list[d
                                 f"{cells[bad]!r}; list it in --discrete COL,... or fix the value")
             columns.append({"name": name, "kind": CONTINUOUS})
             values.append(numbers)
-    return np.asarray(values, dtype=np.float64).T.astype(np.float32), check_columns(columns)
+    return np.asarray(values, dtype=np.float64).T.astype(np.float32), check_columns(columns), used
 
 
 def load_csv(arg: str | None, request: DataRequest) -> DataArrays:
     if not arg:
         raise UserError(f"{PLUGIN}: give the file as csv:PATH")
     path = Path(arg).expanduser()
-    table, columns = read_csv(path, _discrete_option(request))
+    encoding = request.options.get("encoding")
+    table, columns, used = read_csv(path, _discrete_option(request), str(encoding) if encoding else None)
     part = split_rows(table, request.split)
+    read_as = "" if used == "utf-8-sig" else f", read as {used}"
     return DataArrays(x=part, kind="table", columns=columns,
-                      description=f"{path.name}: {len(part)} of {len(table)} rows ({request.split}), {len(columns)} columns")
+                      description=f"{path.name}: {len(part)} of {len(table)} rows ({request.split}), "
+                                  f"{len(columns)} columns{read_as}")
 
 
 def sklearn_table(name: str) -> tuple[np.ndarray, list[dict]]:

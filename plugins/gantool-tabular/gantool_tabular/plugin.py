@@ -33,7 +33,7 @@ def register_models(register):
 def register_datasets(register):
     register(DatasetSpec(name="csv", summary="a CSV table with a header row (--discrete COL,... for numeric categories)",
                          load=lazy("gantool_tabular.datasets", "load_csv"), data_kind="table", arg_help="PATH",
-                         options=("discrete",)))
+                         options=("discrete", "encoding")))
     register(DatasetSpec(name="sklearn", summary="a table scikit-learn ships: breast-cancer, wine, iris",
                          load=lazy("gantool_tabular.datasets", "load_sklearn"), data_kind="table", arg_help="NAME",
                          options=()))

@@ -15,7 +15,7 @@ def test_plugins_lists_the_package_with_its_version(tmp_path):
     entries = {p["name"]: p for p in json.loads(out.stdout)}
     tabular = entries["tabular"]
     assert tabular["version"] == "0.1.0" and tabular["status"] == "loaded"
-    assert tabular["registered"] == {"model": ["ctgan"], "dataset": ["csv", "sklearn"]}
+    assert tabular["registered"] == {"model": ["ctgan"], "dataset": ["csv", "sklearn"], "command": ["table-data"]}
 
 
 async def _monitor_shows(run):

@@ -56,3 +56,16 @@ def test_bad_tables_are_one_clear_error(tmp_path, text, options, message):
     path.write_text(text)
     with pytest.raises(UserError, match=f"^gantool-tabular: {message}"):
         load_csv(str(path), DataRequest(options=options))
+
+
+def test_an_excel_csv_is_read_and_says_its_encoding(tmp_path):
+    from gantool import DataRequest
+    from gantool_tabular.datasets import load_csv
+
+    rows = "".join(f"caf\xe9 {i % 3},{i}.5\n" for i in range(30))
+    (tmp_path / "excel.csv").write_bytes(("name,value\n" + rows).encode("cp1252"))
+    data = load_csv(str(tmp_path / "excel.csv"), DataRequest(split="all"))
+    assert data.columns[0]["categories"] == ["café 0", "café 1", "café 2"]
+    assert "read as cp1252" in data.description
+    forced = load_csv(str(tmp_path / "excel.csv"), DataRequest(split="all", options={"encoding": "latin-1"}))
+    assert "read as latin-1" in forced.description
