@@ -290,3 +290,16 @@ def test_plugin_new_refuses_a_name_that_clashes_with_a_built_in(tmp_path):
     result = gantool("plugin", "new", "dcgan", "--dir", str(tmp_path), cwd=tmp_path)
     assert result.returncode == 2 and "plugin name 'dcgan' is taken" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_run_whose_plugin_is_gone_names_the_package_to_install(with_plugins, tmp_path):
+    trained = gantool("train", "tiny", "--steps", "4", cwd=tmp_path, env=with_plugins)
+    assert trained.returncode == 0, trained.stderr
+    run = tmp_path / "runs" / "tiny" / "exp"
+    assert 'model_from = "gantool-tinyplugin 1.2.3"' in (run / "config.toml").read_text()
+    for args in (["train", "--resume", str(run), "--steps", "8"], ["export", str(run)]):
+        gone = gantool(*args, cwd=tmp_path, env={**with_plugins, "GANTOOL_PLUGINS": ""})
+        assert gone.returncode == 2, gone.stderr
+        assert gone.stderr.strip() == ("error: model 'tiny' came from gantool-tinyplugin 1.2.3, which is not installed "
+                                       "here or failed to load (see `gantool plugins`); install gantool-tinyplugin "
+                                       "to use this run")
