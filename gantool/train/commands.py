@@ -14,7 +14,7 @@ import time
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
-from gantool.run import ControlFile
+from gantool.run import COMMANDS, ControlFile
 from gantool.train.distributed import ControlSync, Dist
 
 
@@ -41,6 +41,13 @@ class Commands:
         if signalled and self.stop is None:
             self.stop = "interrupted"
         return commands
+
+    def report_ignored(self, run: Any, reporter: Any, step: int) -> None:
+        """Control-file lines that were no command: an event and a terminal line each, never obeyed."""
+        for text in self.control.ignored:
+            run.event("ignored", step, command=text)
+            reporter.message(f"control: ignored {text} (commands: {', '.join(COMMANDS)})")
+        self.control.ignored.clear()
 
     def paused(self, step: int, handle: Callable[[str], None], heartbeat: Callable[[], None]) -> None:
         """Wait for `resume` (or a stop), handling other commands meanwhile."""

@@ -49,3 +49,13 @@ class PeriodicEval:
         images = np.concatenate(chunks)
         values = compute(self.metrics, self._real, self.extractor(images), images)
         return {k: round(float(v), 6) for k, v in values.items()}
+
+
+def for_run(cfg, data: DataArrays, latent_dim: int, num_classes: int, is_main: bool) -> PeriodicEval | None:
+    """The run's `--eval-every` scorer (rank 0 only), or None when periodic evaluation is off."""
+    if not cfg.eval_every or not is_main:
+        return None
+    from gantool.plugins import registry
+
+    return PeriodicEval(registry(), cfg.eval_metrics, cfg.eval_features, cfg.eval_n, data, cfg.seed, latent_dim,
+                        num_classes)

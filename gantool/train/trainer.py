@@ -13,10 +13,9 @@ from typing import Any
 import torch
 
 from gantool.config import RunConfig
-from gantool.core.errors import RunAborted, TrainingDiverged, UserError
-from gantool.run import COMMANDS, RunDir, checkpoint
+from gantool.run import RunDir, checkpoint
 from gantool.specs import DataArrays, LossSpec, ModelSpec
-from gantool.train import fast_path, health
+from gantool.train import fast_path, health, outcome, periodic_eval
 from gantool.train.build import TrainingParts, build
 from gantool.train.callbacks import Callbacks, attach_logger
 from gantool.train.commands import Commands
@@ -41,15 +40,9 @@ class Trainer:
         self.update = self.parts.update  # `update(step, real, labels)`: one training step
         classes = data.num_classes if model.conditional else 0
         self.preview = make_preview(model, data, classes, cfg.sample_count, cfg.seed, self.device)
-        self.periodic_eval = None
+        self.periodic_eval = periodic_eval.for_run(cfg, data, self.model_args.latent_dim, classes, dist.is_main)
         # looked up now, so an unknown or unusable logger is refused before the run folder exists
         self._logger_specs = logger_specs(cfg.logger)
-        if cfg.eval_every and dist.is_main:
-            from gantool.plugins import registry
-            from gantool.train.periodic_eval import PeriodicEval
-
-            self.periodic_eval = PeriodicEval(registry(), cfg.eval_metrics, cfg.eval_features, cfg.eval_n, data,
-                                              cfg.seed, self.model_args.latent_dim, classes)
         # a fixed latent batch, so successive sample grids show the same "faces" evolving; the
         # RNG stream is the one fit() continues from, so nothing run in between can shift it
         fixed_z = torch.randn(self.preview.count, self.model_args.latent_dim,
@@ -180,19 +173,12 @@ class Trainer:
     def _poll(self) -> None:
         for command in self.commands.poll(self.step):
             self._handle(command)
-        self._report_ignored()
+        self.commands.report_ignored(self.run, self.reporter, self.step)
         self._heartbeat()
 
     def _while_paused(self) -> None:
-        self._report_ignored()
+        self.commands.report_ignored(self.run, self.reporter, self.step)
         self._heartbeat("paused")
-
-    def _report_ignored(self) -> None:
-        """Control-file lines that were no command: an event and a line each, never obeyed."""
-        for text in self.commands.control.ignored:
-            self.run.event("ignored", self.step, command=text)
-            self.reporter.message(f"control: ignored {text} (commands: {', '.join(COMMANDS)})")
-        self.commands.control.ignored.clear()
 
     # -- the loop -----------------------------------------------------------------------------
     def fit(self, run: RunDir, total_steps: int, resumed: bool = False) -> str:
@@ -201,20 +187,18 @@ class Trainer:
         self.run.acquire_lock()  # held already when the run came from RunDir.create/open
         self.commands = Commands(self.run.layout.control, self.dist)
         try:
-            # the handlers stay in place while a failure is recorded, so a further Ctrl-C
-            # cannot cut the final event and status short
+            # handlers stay while a failure is recorded: a further Ctrl-C cannot cut that short
             with self.commands.signals():
                 try:
                     self._start(resumed)
                     state = self._loop()
                 except BaseException as exc:
-                    self._record_failure(exc)
+                    self._fail(*outcome.ending(exc, self.commands.aborted, self.step, self.last_checkpoint))
                     raise
         except BaseException as exc:
-            if self.commands.aborted:  # whatever the second Ctrl-C surfaced as (torch.save wraps it)
-                raise RunAborted(self._abort_reason()) from None
-            if isinstance(exc, TrainingDiverged):
-                raise TrainingDiverged(self._diverged_reason(exc)) from None
+            instead = outcome.replacement(exc, self.commands.aborted, self.step, self.last_checkpoint)
+            if instead is not None:
+                raise instead from None
             raise
         finally:
             self.received_signal = self.commands.received_signal
@@ -224,25 +208,6 @@ class Trainer:
             self.callbacks.fire("on_train_end", self, state=state)
         return state
 
-    def _abort_reason(self) -> str:
-        return f"a second Ctrl-C stopped the run at step {self.step}; the previous checkpoint is kept: {self.last_checkpoint or 'none'}"
-
-    def _diverged_reason(self, exc: TrainingDiverged) -> str:
-        return f"training diverged: {exc}; last good checkpoint: {self.last_checkpoint or 'none'}"
-
-    def _record_failure(self, exc: BaseException) -> None:
-        """The final event and status of a run that did not end normally."""
-        if self.commands.aborted:
-            self._fail("aborted", self._abort_reason())
-        elif isinstance(exc, TrainingDiverged):
-            self._fail("failed", self._diverged_reason(exc))
-        elif isinstance(exc, KeyboardInterrupt):
-            self._fail("interrupted", "aborted by a second Ctrl-C before a checkpoint was saved")
-        elif isinstance(exc, UserError):  # e.g. a checkpoint the disk had no room for: the same line everywhere
-            self._fail("failed", str(exc))
-        else:
-            self._fail("failed", f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
-
     def _fail(self, state: str, reason: str) -> None:
         try:
             self.run.event(state, self.step, reason=reason)
@@ -251,14 +216,6 @@ class Trainer:
             pass
         if self.dist.is_main:
             self.callbacks.fire("on_train_end", self, state=state)
-
-    def _apply_lr_schedule(self) -> None:
-        """Set this step's learning rates. Derived from the step alone (no scheduler state),
-        so a resumed run continues the schedule exactly; the horizon is the run's total."""
-        factor = max(0.0, 1.0 - self.step / self.total)
-        for net, base in (("g", self.cfg.lr), ("d", self.cfg.lr_discriminator)):
-            for group in self.parts.optimizers[net].param_groups:
-                group["lr"] = base * factor
 
     def _loop(self) -> str:
         cfg, run_start = self.cfg, time.perf_counter()
@@ -272,7 +229,7 @@ class Trainer:
                     break
             # learning rate, batch, forward backward update (no host sync in here)
             if cfg.lr_decay:
-                self._apply_lr_schedule()
+                outcome.linear_decay(self.parts.optimizers, cfg.lr, cfg.lr_discriminator, self.step, self.total)
             real, labels = self.batches.next()
             self.meter.add(self.update(self.step, real, labels), real.shape[0] * self.dist.world)
             self.progress.step += 1

@@ -1,0 +1,47 @@
+"""How a run that did not end normally is recorded and reported: the final state and reason
+written to events.jsonl and status.json, and the exception the caller sees.
+
+One reason string serves the terminal line, the event and the status, so the three never
+disagree. A second Ctrl-C wins over whatever it surfaced as (torch.save wraps the
+KeyboardInterrupt in a RuntimeError of its own); divergence names the last good checkpoint.
+"""
+
+from __future__ import annotations
+
+from gantool.core.errors import RunAborted, TrainingDiverged, UserError
+
+
+def _kept(last_checkpoint: str | None) -> str:
+    return last_checkpoint or "none"
+
+
+def ending(exc: BaseException, aborted: bool, step: int, last_checkpoint: str | None) -> tuple[str, str]:
+    """(state, reason) for the final event and status."""
+    if aborted:
+        return "aborted", f"a second Ctrl-C stopped the run at step {step}; the previous checkpoint is kept: {_kept(last_checkpoint)}"
+    if isinstance(exc, TrainingDiverged):
+        return "failed", f"training diverged: {exc}; last good checkpoint: {_kept(last_checkpoint)}"
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted", "aborted by a second Ctrl-C before a checkpoint was saved"
+    if isinstance(exc, UserError):  # e.g. a checkpoint the disk had no room for: the same line everywhere
+        return "failed", str(exc)
+    return "failed", f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def replacement(exc: BaseException, aborted: bool, step: int, last_checkpoint: str | None) -> BaseException | None:
+    """The exception to raise instead of `exc` (carrying the recorded reason), or None to re-raise it."""
+    if aborted:
+        return RunAborted(ending(exc, aborted, step, last_checkpoint)[1])
+    if isinstance(exc, TrainingDiverged):
+        return TrainingDiverged(ending(exc, aborted, step, last_checkpoint)[1])
+    return None
+
+
+def linear_decay(optimizers: dict, lr_g: float, lr_d: float, step: int, total: int) -> None:
+    """Set this step's learning rates for `--lr-decay`. Derived from the step alone (no
+    scheduler state), so a resumed run continues the schedule exactly; the horizon is the
+    run's total."""
+    factor = max(0.0, 1.0 - step / total)
+    for net, base in (("g", lr_g), ("d", lr_d)):
+        for group in optimizers[net].param_groups:
+            group["lr"] = base * factor
