@@ -15,7 +15,7 @@ import torch
 from gantool.config import RunConfig
 from gantool.run import RunDir, checkpoint
 from gantool.specs import DataArrays, LossSpec, ModelSpec
-from gantool.train import fast_path, health, outcome, periodic_eval
+from gantool.train import fast_path, health, outcome, periodic_eval, schedule
 from gantool.train.build import TrainingParts, build
 from gantool.train.callbacks import Callbacks, attach_logger
 from gantool.train.commands import Commands
@@ -229,7 +229,7 @@ class Trainer:
                     break
             # learning rate, batch, forward backward update (no host sync in here)
             if cfg.lr_decay:
-                outcome.linear_decay(self.parts.optimizers, cfg.lr, cfg.lr_discriminator, self.step, self.total)
+                schedule.linear_decay(self.parts.optimizers, cfg.lr, cfg.lr_discriminator, self.step, self.total)
             real, labels = self.batches.next()
             self.meter.add(self.update(self.step, real, labels), real.shape[0] * self.dist.world)
             self.progress.step += 1
