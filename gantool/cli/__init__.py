@@ -32,7 +32,19 @@ def _version(value: bool) -> None:
 
 
 def build_app() -> typer.Typer:
-    from gantool.cli import bench, checks, eval_cmd, export, monitor, plot, plugin_new, plugins_cmd, sample, train
+    from gantool.cli import (
+        bench,
+        checks,
+        data_cmd,
+        eval_cmd,
+        export,
+        monitor,
+        plot,
+        plugin_new,
+        plugins_cmd,
+        sample,
+        train,
+    )
     from gantool.plugins import get_plugins
 
     app = typer.Typer(help=HELP, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -55,6 +67,7 @@ def build_app() -> typer.Typer:
     checks.register(app)
     bench.register(app)
     plugin_new.register(app)
+    data_cmd.register(app)
     get_plugins().add_commands(app)
     return app
 

@@ -51,9 +51,17 @@ def register_datasets(register):
     ))
     register(DatasetSpec(
         name="folder",
-        summary="images under a folder, recursive; subfolders become class labels",
+        summary="images under a folder, recursive; subfolders (or a dataset.json) become class labels; "
+                "decoded once in parallel and cached (--set data.workers=N, data.cache=false)",
         load=lazy("gantool.data.folder", "load"),
-        options=(),
+        options=("workers", "cache"),
+        arg_help="PATH",
+    ))
+    register(DatasetSpec(
+        name="zip",
+        summary="a StyleGAN2-ADA dataset zip (images + optional dataset.json labels); decoded once and cached",
+        load=lazy("gantool.data.archive", "load"),
+        options=("workers", "cache"),
         arg_help="PATH",
     ))
     register(DatasetSpec(

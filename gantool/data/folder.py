@@ -1,27 +1,50 @@
-"""Images under a folder (recursive). Images in first-level subfolders get class labels."""
+"""Images under a folder (recursive), decoded once in parallel and cached (gantool.data.decode_cache).
+
+Labels: a `dataset.json` at the top (StyleGAN2-ADA's layout, see gantool.data.archive) wins;
+otherwise, when every image sits in a first-level subfolder and there are at least two,
+the subfolders are the classes (in sorted order). A change to any image file (added,
+removed, a new size or mtime) is detected at the next start and the folder re-decoded.
+"""
 
 from __future__ import annotations
 
-import sys
+import os
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
 from gantool.core.errors import UserError
-from gantool.data.images import fit_pil
+from gantool.data.archive import EXTENSIONS, LABELS_FILE, is_image, parse_labels, to_arrays
+from gantool.data.decode_cache import Source
 from gantool.specs import DataArrays, DataRequest
 
-EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm"}
+
+def scan(root: Path) -> list[list]:
+    """[relative name, size, mtime_ns] of every image file under `root`, sorted by name."""
+    found: list[list] = []
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError as exc:
+            raise UserError(f"cannot list {folder} ({exc.strerror})") from None
+        for entry in entries:
+            if entry.is_dir():
+                stack.append(Path(entry.path))
+            elif entry.is_file() and is_image(entry.name):
+                st = entry.stat()
+                found.append([Path(entry.path).relative_to(root).as_posix(), st.st_size, st.st_mtime_ns])
+    return sorted(found)
 
 
 def list_images(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.suffix.lower() in EXTENSIONS and p.is_file())
+    return [root / name for name, _, _ in scan(root)]
 
 
-def _labels(root: Path, files: list[Path]) -> tuple[np.ndarray | None, int]:
+def _subfolder_labels(names: list[str]) -> tuple[np.ndarray | None, int]:
     """Class labels from first-level subfolders, only when every image sits in one."""
-    parts = [f.relative_to(root).parts for f in files]
+    parts = [name.split("/") for name in names]
     if any(len(p) < 2 for p in parts):
         return None, 0
     classes = sorted({p[0] for p in parts})
@@ -31,42 +54,28 @@ def _labels(root: Path, files: list[Path]) -> tuple[np.ndarray | None, int]:
     return np.array([index[p[0]] for p in parts], dtype=np.int64), len(classes)
 
 
-def _read(path: Path, request: DataRequest) -> np.ndarray:
-    with Image.open(path) as img:
-        img.load()
-        return fit_pil(img, request.image_size, request.channels)
+def folder_source(root: Path) -> Source:
+    if not root.is_dir():
+        raise UserError(f"image folder {root} does not exist or is not a directory")
+    listing = scan(root)
+    if not listing:
+        raise UserError(f"image folder {root} holds no images ({', '.join(sorted(EXTENSIONS))})")
+    names = [name for name, _, _ in listing]
+    labels_file = root / LABELS_FILE
+    if labels_file.is_file():
+        try:
+            text = labels_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UserError(f"cannot read {labels_file} ({exc})") from None
+        labels, num_classes = parse_labels(text, names, f"image folder {root}")
+        st = labels_file.stat()
+        listing = [*listing, [LABELS_FILE, st.st_size, st.st_mtime_ns]]
+    else:
+        labels, num_classes = _subfolder_labels(names)
+    return Source("folder", root, names, listing, labels, num_classes)
 
 
 def load(arg: str | None, request: DataRequest) -> DataArrays:
     if not arg:
         raise UserError("folder needs a path: --data folder:PATH")
-    root = Path(arg).expanduser()
-    if not root.is_dir():
-        raise UserError(f"image folder {root} does not exist or is not a directory")
-    files = list_images(root)
-    if not files:
-        raise UserError(f"image folder {root} holds no images ({', '.join(sorted(EXTENSIONS))})")
-    images, kept, skipped = [], [], 0
-    for path in _progress(files, f"reading {root}", request.progress):
-        try:
-            images.append(_read(path, request))
-            kept.append(path)
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-            if not request.skip_bad:
-                raise UserError(f"cannot read image {path} ({type(exc).__name__}); remove it or pass --skip-bad") from None
-            skipped += 1
-    if not images:
-        raise UserError(f"no readable images in {root} ({skipped} skipped)")
-    labels, num_classes = _labels(root, kept)
-    note = f", {skipped} unreadable skipped" if skipped else ""
-    return DataArrays(x=np.stack(images), kind="image", labels=labels, num_classes=num_classes,
-                      description=f"folder {root} ({len(images)} images{note})", skipped=skipped)
-
-
-def _progress(items: list[Path], label: str, show: bool):
-    if not (show and sys.stderr.isatty() and len(items) > 200):
-        return items
-    from rich.console import Console
-    from rich.progress import track
-
-    return track(items, description=label, transient=True, console=Console(stderr=True))
+    return to_arrays(folder_source(Path(arg).expanduser()), request)
