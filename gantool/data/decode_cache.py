@@ -26,12 +26,14 @@ Invariants:
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import io
 import json
 import os
 import secrets
 import sys
+import tempfile
 import zipfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -42,6 +44,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from gantool.core.cache import cache_dir
+from gantool.core.errors import UserError
 from gantool.core.fsutil import atomic_write_json
 from gantool.data.images import fit_pil
 
@@ -111,27 +114,35 @@ def listing_digest(listing: list[list[Any]]) -> str:
 
 def load(source: Source, size: int, channels: int, *, workers: int | None = None, progress: bool = True,
          use_cache: bool = True) -> Decoded:
-    """The decoded images of `source`, from the cache when it is current, else decoded now."""
+    """The decoded images of `source`, from the cache when it is current, else decoded now.
+    `use_cache=False` decodes into a temporary folder and returns the images in memory."""
     entry = entry_dir(source, size, channels)
     digest = listing_digest(source.listing)
-    if use_cache:
-        if (hit := open_entry(entry, digest, size, channels)) is not None:
-            return hit
+    if use_cache and (hit := open_entry(entry, digest, size, channels)) is not None:
+        return hit
+    try:
+        if not use_cache:
+            with tempfile.TemporaryDirectory(prefix="gantool-decode-") as scratch:
+                decoded = _build(source, Path(scratch), digest, size, channels, workers, progress)
+                decoded.x = np.array(decoded.x)  # into memory: the files go now
+                return decoded
         entry.mkdir(parents=True, exist_ok=True)
         with _locked(entry / ".lock"):
             if (hit := open_entry(entry, digest, size, channels)) is not None:  # another process built it
                 return hit
             return _build(source, entry, digest, size, channels, workers, progress)
-    scratch = cache_dir("data", "decoded") / f".uncached-{secrets.token_hex(6)}"
-    scratch.mkdir()
-    try:
-        decoded = _build(source, scratch, digest, size, channels, workers, progress)
-        decoded.x = np.array(decoded.x)  # into memory: the files go now
-        return decoded
-    finally:
-        for path in scratch.iterdir():
-            path.unlink()
-        scratch.rmdir()
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT):
+            raise
+        where = entry.parent if use_cache else Path(tempfile.gettempdir())
+        raise UserError(f"cannot write the decoded images ({n_bytes(source, size, channels) / 2**30:.2f} GiB) "
+                        f"under {where}: {exc.strerror}; free space there, or set GANTOOL_HOME to another folder"
+                        ) from None
+
+
+def n_bytes(source: Source, size: int, channels: int) -> int:
+    """The size of the decoded images of `source` at this shape."""
+    return len(source.names) * channels * size * size
 
 
 def read_index(entry: Path) -> dict[str, Any] | None:
@@ -193,7 +204,12 @@ def _build(source: Source, entry: Path, digest: str, size: int, channels: int, w
     first = entry / f"decoding-{token}.npy"
     out = np.lib.format.open_memmap(first, mode="w+", dtype=np.uint8, shape=(n, channels, size, size))
     del out  # the workers open it themselves
-    errors = decode_all(source, first, size, channels, workers, progress)
+    try:
+        _reserve(first)
+        errors = decode_all(source, first, size, channels, workers, progress)
+    except BaseException:  # Ctrl-C, a full disk, a worker killed: leave no half-written file
+        first.unlink(missing_ok=True)
+        raise
     bad = {i for i, _ in errors}
     keep = np.array([i for i in range(n) if i not in bad], dtype=np.int64)
     images = entry / f"images-{token}.npy"
@@ -223,6 +239,22 @@ def _build(source: Source, entry: Path, digest: str, size: int, channels: int, w
         raise OSError(f"the decoded cache at {entry} vanished while it was written")
     hit.built = True
     return hit
+
+
+def _reserve(path: Path) -> None:
+    """Allocate the file's blocks now: a full disk is then an OSError here, not a SIGBUS in a
+    worker writing through its memory map into a sparse file."""
+    if not hasattr(os, "posix_fallocate"):
+        return
+    fd = os.open(path, os.O_RDWR)
+    try:
+        os.posix_fallocate(fd, 0, os.fstat(fd).st_size)
+    except OSError as exc:
+        if exc.errno in (errno.EOPNOTSUPP, errno.EINVAL):  # a file system without it: write as we go
+            return
+        raise
+    finally:
+        os.close(fd)
 
 
 def _compact(src: Path, dst: Path, keep: np.ndarray) -> None:

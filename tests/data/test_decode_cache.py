@@ -127,7 +127,7 @@ def test_cache_false_leaves_nothing_behind(tmp_path):
     root = make_folder(tmp_path / "imgs")
     data = load(root, cache=False)
     assert data.x.shape == (12, 3, 16, 16) and not isinstance(data.x, np.memmap)
-    assert not list((tmp_path / "home" / "data" / "decoded").iterdir())
+    assert not (tmp_path / "home" / "data" / "decoded").exists()
 
 
 def test_options_are_checked_before_loading(tmp_path):
@@ -150,3 +150,14 @@ def test_a_dataset_json_labels_a_folder(tmp_path):
     (root / "dataset.json").write_text(json.dumps({"labels": [[n, 0] for n in names[:3]]}))
     with pytest.raises(UserError, match="no label for dogs/001.png"):
         load(root)
+
+
+def test_an_unwritable_cache_is_one_line_and_cache_false_still_loads(tmp_path, monkeypatch, read_only):
+    root = make_folder(tmp_path / "imgs")
+    home = tmp_path / "ro-home"
+    home.mkdir()
+    monkeypatch.setenv("GANTOOL_HOME", str(home))
+    with read_only(home):
+        with pytest.raises(UserError, match=r"cannot write the decoded images \(0\.00 GiB\) under .*ro-home.*GANTOOL_HOME"):
+            load(root)
+        assert load(root, cache=False).x.shape == (12, 3, 16, 16)
