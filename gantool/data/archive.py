@@ -79,7 +79,8 @@ def zip_source(path: Path) -> Source:
         raise UserError(f"{where} holds no images ({', '.join(sorted(EXTENSIONS))})")
     labels, num_classes = parse_labels(labels_text, names, where) if labels_text is not None else (None, 0)
     st = path.stat()
-    listing = [[i.filename, i.file_size, i.CRC] for i in infos] + [[LABELS_FILE, st.st_size, st.st_mtime_ns]]
+    # the members by size and CRC, and the archive itself (a rewritten dataset.json changes it)
+    listing = [[i.filename, i.file_size, i.CRC] for i in infos] + [[path.name, st.st_size, st.st_mtime_ns]]
     return Source("zip", path, names, listing, labels, num_classes)
 
 

@@ -20,9 +20,10 @@ from gantool.specs import DataArrays, DataRequest
 
 
 def scan(root: Path) -> list[list]:
-    """[relative name, size, mtime_ns] of every image file under `root`, sorted by name."""
+    """[relative name, size, mtime_ns] of every image file under `root`, sorted by name.
+    Linked folders are followed (class folders are often links), each real folder once."""
     found: list[list] = []
-    stack = [root]
+    stack, seen = [root], {root.resolve()}
     while stack:
         folder = stack.pop()
         try:
@@ -31,7 +32,10 @@ def scan(root: Path) -> list[list]:
             raise UserError(f"cannot list {folder} ({exc.strerror})") from None
         for entry in entries:
             if entry.is_dir():
-                stack.append(Path(entry.path))
+                real = Path(entry.path).resolve()
+                if real not in seen:
+                    seen.add(real)
+                    stack.append(Path(entry.path))
             elif entry.is_file() and is_image(entry.name):
                 st = entry.stat()
                 found.append([Path(entry.path).relative_to(root).as_posix(), st.st_size, st.st_mtime_ns])

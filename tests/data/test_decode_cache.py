@@ -161,3 +161,12 @@ def test_an_unwritable_cache_is_one_line_and_cache_false_still_loads(tmp_path, m
         with pytest.raises(UserError, match=r"cannot write the decoded images \(0\.00 GiB\) under .*ro-home.*GANTOOL_HOME"):
             load(root)
         assert load(root, cache=False).x.shape == (12, 3, 16, 16)
+
+
+def test_linked_class_folders_are_followed_and_a_link_cycle_ends(tmp_path):
+    root = make_folder(tmp_path / "imgs", classes=("cats",))
+    make_folder(tmp_path / "elsewhere", classes=("dogs",))
+    (root / "dogs").symlink_to(tmp_path / "elsewhere" / "dogs")
+    (root / "cats" / "loop").symlink_to(root)
+    data = load(root)
+    assert len(data.x) == 12 and data.num_classes == 2
