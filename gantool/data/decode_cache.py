@@ -15,7 +15,8 @@ Layout, under $GANTOOL_HOME/data/decoded/<hash of kind and path>-<S>x<C>/:
 
 Invariants:
 - a cache is used only when index.json parses, its version and shape match the request, the
-  listing digest matches the source as it is now, and each file it names exists with the
+  listing digest (of the source's listing as it is now, and DECODER: how pixels are made)
+  matches, and each file it names exists with the
   recorded byte size and opens as the recorded shape; anything else is rebuilt, never trusted
   (a flipped bit inside the pixels is not detected: hashing them would cost the fast start);
 - data files are never rewritten in place: a rebuild writes files under a new token and then
@@ -48,7 +49,10 @@ from gantool.core.errors import UserError
 from gantool.core.fsutil import atomic_write_json
 from gantool.data.images import fit_pil
 
-VERSION = 1
+VERSION = 1  # the cache layout
+# how pixels are made (gantool.data.images.to_8bit / fit_pil, the JPEG draft scale): bump it
+# when they change, so every cache decoded the old way is decoded again
+DECODER = 1
 INLINE_BELOW = 256  # fewer files than this decode in this process: a pool costs more to start
 DECODE_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, zipfile.BadZipFile,
                  Image.DecompressionBombError)
@@ -109,7 +113,8 @@ def entries(source: Source) -> list[tuple[Path, dict[str, Any] | None, bool]]:
 
 
 def listing_digest(listing: list[list[Any]]) -> str:
-    return hashlib.sha256(json.dumps(listing, separators=(",", ":")).encode()).hexdigest()
+    """What a cache must have been decoded from: the source's listing and the decoder."""
+    return hashlib.sha256(json.dumps([DECODER, listing], separators=(",", ":")).encode()).hexdigest()
 
 
 def load(source: Source, size: int, channels: int, *, workers: int | None = None, progress: bool = True,

@@ -170,3 +170,34 @@ def test_linked_class_folders_are_followed_and_a_link_cycle_ends(tmp_path):
     (root / "cats" / "loop").symlink_to(root)
     data = load(root)
     assert len(data.x) == 12 and data.num_classes == 2
+
+
+def test_a_new_decoder_version_decodes_again(tmp_path, monkeypatch):
+    root = make_folder(tmp_path / "imgs")
+    load(root)
+    monkeypatch.setattr(decode_cache, "DECODER", decode_cache.DECODER + 1)
+    calls = []
+    real = decode_cache.decode_all
+    monkeypatch.setattr(decode_cache, "decode_all", lambda *a, **k: calls.append(1) or real(*a, **k))
+    load(root)
+    assert calls == [1]
+
+
+CONCURRENT = """
+import sys
+from gantool.data import decode_cache, folder
+decoded = decode_cache.load(folder.folder_source(folder.Path(sys.argv[1])), 16, 3, workers=1, progress=False)
+print("built" if decoded.built else "opened", len(decoded.x))
+"""
+
+
+def test_two_processes_starting_together_decode_once(tmp_path):
+    import subprocess
+    import sys
+
+    root = make_folder(tmp_path / "imgs", per_class=150)
+    env = {**os.environ, "GANTOOL_HOME": str(tmp_path / "home")}
+    procs = [subprocess.Popen([sys.executable, "-c", CONCURRENT, str(root)], env=env, stdout=subprocess.PIPE,
+                              text=True) for _ in range(2)]
+    outputs = sorted(p.communicate(timeout=120)[0].strip() for p in procs)
+    assert outputs == ["built 300", "opened 300"]  # the second waited on the lock, then opened
