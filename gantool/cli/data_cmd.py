@@ -3,9 +3,9 @@ decoded ahead of training.
 
 SRC is `folder:PATH`, `zip:PATH`, a bare path (a folder, or a .zip), or for `prepare` any
 image dataset by name (`mnist`, `npz:PATH`, ...). `prepare` decodes into the same cache a
-training run opens (gantool.data.decode_cache) and, with `-o OUT.zip`, writes the
-StyleGAN2-ADA layout (gantool.data.archive), or with `-o OUT.npz` an array file for
-`npz:`. Unreadable files are skipped and listed, as `--skip-bad` would. Torch-free.
+training run opens (gantool.data.decode_cache) and, with `-o OUT.zip` or `-o NEW_FOLDER`,
+writes the StyleGAN2-ADA layout (gantool.data.archive), or with `-o OUT.npz` an array file
+for `npz:`. Unreadable files are skipped and listed, as `--skip-bad` would. Torch-free.
 """
 
 from __future__ import annotations
@@ -74,9 +74,10 @@ def prepare(src: str, size: int, channels: int, output: Path | None, workers: in
 
     from gantool.core.errors import UserError
 
+    folder = output is not None and output.suffix.lower() not in (".zip", ".npz")
     if output is not None:
-        if output.suffix.lower() not in (".zip", ".npz"):
-            raise UserError(f"-o {output}: write a .zip (StyleGAN2-ADA layout) or an .npz")
+        if folder and output.exists():
+            raise UserError(f"{output} exists; a folder is written only where none is (or write OUT.zip, OUT.npz)")
         if output.exists() and not force:
             raise UserError(f"{output} exists; pass --force to replace it")
         if not output.parent.is_dir():
@@ -84,10 +85,10 @@ def prepare(src: str, size: int, channels: int, output: Path | None, workers: in
     x, labels = _decode(src, size, channels, workers)
     if output is None:
         return
-    if output.suffix.lower() == ".zip":
-        from gantool.data.archive import write_zip
+    if folder or output.suffix.lower() == ".zip":
+        from gantool.data.archive import write_folder, write_zip
 
-        write_zip(output, x, labels)
+        (write_folder if folder else write_zip)(output, x, labels)
     else:
         from gantool.core.fsutil import atomic_write
 
@@ -135,12 +136,12 @@ def register(app: typer.Typer) -> None:
         size: int = typer.Option(..., "--size", min=1, metavar="N", help="Image size (shorter side resized, centre crop)."),
         channels: int = typer.Option(3, "--channels", metavar="C", help="1 (grey) or 3 (RGB)."),
         output: Path | None = typer.Option(None, "-o", "--output", metavar="OUT",
-                                              help="OUT.zip (StyleGAN2-ADA layout) or OUT.npz; "
-                                                   "without it, only the cache training opens."),
+                                              help="OUT.zip or a new folder (StyleGAN2-ADA layout), or "
+                                                   "OUT.npz; without it, only the cache training opens."),
         workers: int = typer.Option(0, "--workers", min=0, metavar="N", help="Decoding processes (0: the CPU count)."),
         force: bool = typer.Option(False, "--force", help="Replace an existing OUT."),
     ) -> None:
-        """Decode a dataset once (in parallel, cached) and optionally write it as a zip or npz."""
+        """Decode a dataset once (in parallel, cached); optionally write it as a zip, folder or npz."""
         from gantool.core.errors import UserError
 
         if channels not in (1, 3):

@@ -1,4 +1,5 @@
-"""StyleGAN2-ADA style datasets: `zip:PATH` to read, and a writer for `gantool data prepare`.
+"""StyleGAN2-ADA style datasets: `zip:PATH` to read, and writers (a zip or a folder) for
+`gantool data prepare`.
 
 The layout is the one StyleGAN2-ADA's dataset_tool.py writes and its training reads: image
 files (any folder depth; dataset_tool writes `00000/img00000000.png`, 1000 to a folder) and,
@@ -15,9 +16,11 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
+import tempfile
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 from PIL import Image
@@ -112,20 +115,40 @@ def to_arrays(source: Source, request: DataRequest) -> DataArrays:
                       description=f"{source.label} ({len(decoded.x)} images{note})", skipped=skipped)
 
 
+def _members(x: np.ndarray, labels: np.ndarray | None) -> Iterator[tuple[str, bytes]]:
+    """(name, bytes) of the layout: PNGs under 00000/, 00001/, ..., then dataset.json.
+    PNGs are stored uncompressed, as dataset_tool writes them (the zip is read, not shipped)."""
+    pairs = []
+    for i, img in enumerate(x):
+        name = f"{i // PER_FOLDER:05d}/img{i:08d}.png"
+        buf = io.BytesIO()
+        pixels = img[0] if img.shape[0] == 1 else img.transpose(1, 2, 0)
+        Image.fromarray(np.ascontiguousarray(pixels)).save(buf, format="png", compress_level=0)
+        yield name, buf.getvalue()
+        if labels is not None:
+            pairs.append([name, int(labels[i])])
+    yield LABELS_FILE, json.dumps({"labels": pairs if labels is not None else None}).encode()
+
+
 def write_zip(path: Path, x: np.ndarray, labels: np.ndarray | None) -> None:
-    """Write uint8 [N, C, H, W] images (and class labels) as a StyleGAN2-ADA dataset zip,
-    atomically: PNGs under 00000/, 00001/, ... and dataset.json."""
+    """Write uint8 [N, C, H, W] images (and class labels) as a StyleGAN2-ADA dataset zip, atomically."""
     def write(fh) -> None:
         with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED) as zf:
-            pairs = []
-            for i, img in enumerate(x):
-                name = f"{i // PER_FOLDER:05d}/img{i:08d}.png"
-                buf = io.BytesIO()
-                pixels = img[0] if img.shape[0] == 1 else img.transpose(1, 2, 0)
-                Image.fromarray(np.ascontiguousarray(pixels)).save(buf, format="png", compress_level=0)
-                zf.writestr(name, buf.getvalue())
-                pairs.append([name, int(labels[i])] if labels is not None else None)
-            doc = {"labels": pairs if labels is not None else None}
-            zf.writestr(LABELS_FILE, json.dumps(doc))
+            for name, data in _members(x, labels):
+                zf.writestr(name, data)
 
     atomic_write(path, write, mode="wb")
+
+
+def write_folder(path: Path, x: np.ndarray, labels: np.ndarray | None) -> None:
+    """The same layout as a folder `path` (which must not exist): written beside it under a
+    temporary name and renamed when complete, so a half-written folder never has its name."""
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        for name, data in _members(x, labels):
+            (tmp / name).parent.mkdir(exist_ok=True)
+            (tmp / name).write_bytes(data)
+        tmp.rename(path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

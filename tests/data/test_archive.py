@@ -126,3 +126,20 @@ def test_a_dataset_tool_zip_trains_cgan_with_its_labels(tmp_path):
 
     checkpoint = torch.load(run / "checkpoints" / "last.pt", map_location="cpu", weights_only=False)
     assert checkpoint["model_args"]["num_classes"] == 2  # the labels of dataset.json
+
+
+def test_prepare_any_dataset_into_a_stylegan_folder(tmp_path):
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 256, size=(7, 3, 12, 12), dtype=np.uint8)
+    np.savez(tmp_path / "a.npz", x=x, y=np.array([2, 0, 1, 2, 0, 1, 2]))
+    out = cli("data", "prepare", f"npz:{tmp_path / 'a.npz'}", "--size", "12", "-o", str(tmp_path / "set"))
+    assert out.exit_code == 0, out.output
+    assert sorted(p.name for p in (tmp_path / "set").iterdir()) == ["00000", "dataset.json"]
+    from gantool.data import folder
+
+    back = folder.load(str(tmp_path / "set"), DataRequest(image_size=12, channels=3))
+    np.testing.assert_array_equal(back.x, x)
+    assert list(back.labels) == [2, 0, 1, 2, 0, 1, 2] and back.num_classes == 3
+    again = cli("data", "prepare", f"npz:{tmp_path / 'a.npz'}", "--size", "12", "-o", str(tmp_path / "set"), "--force")
+    assert isinstance(again.exception, UserError) and "a folder is written only where none is" in str(again.exception)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".set.")]  # no temp folder left
