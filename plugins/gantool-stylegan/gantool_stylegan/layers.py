@@ -95,17 +95,27 @@ class Blur(nn.Module):
 
 
 class Upsample(nn.Module):
-    """2x upsampling: zeros between the pixels, then the FIR filter with gain 4."""
+    """2x upsampling with the [1, 3, 3, 1] filter (gain 4): zeros between the pixels, then the
+    filter. Computed in its polyphase form, per axis: each new pixel is 3/4 of its source
+    pixel plus 1/4 of the neighbour on its side (0 past the border); the same numbers as
+    the zero-stuffed convolution, at a fraction of its cost on a CPU."""
 
     def __init__(self, channels: int):
         super().__init__()
-        self.blur = Blur(channels, (2, 1), gain=4.0)
+        self.channels = channels
+
+    @staticmethod
+    def _axis(x: torch.Tensor, dim: int) -> torch.Tensor:
+        n = x.shape[dim]
+        padded = F.pad(x, (1, 1) if dim == 3 else (0, 0, 1, 1))
+        before, here, after = (padded.narrow(dim, start, n) for start in (0, 1, 2))
+        even, odd = 0.25 * before + 0.75 * here, 0.75 * here + 0.25 * after
+        shape = list(x.shape)
+        shape[dim] *= 2
+        return torch.stack([even, odd], dim=dim + 1).reshape(shape)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        n, c, h, w = x.shape
-        x = x.reshape(n, c, h, 1, w, 1)
-        x = F.pad(x, (0, 1, 0, 0, 0, 1))  # a zero after each pixel, on both axes
-        return self.blur(x.reshape(n, c, h * 2, w * 2))
+        return self._axis(self._axis(x, 2), 3)
 
 
 class Downsample(nn.Module):

@@ -51,6 +51,15 @@ def test_upsampling_modulated_conv_is_the_conv_of_the_upsampled_input():
     torch.testing.assert_close(conv(x, w), want, rtol=1e-4, atol=1e-5)
 
 
+def test_polyphase_upsampling_equals_zero_stuffing_then_the_fir_filter():
+    from gantool_stylegan.layers import Blur
+
+    x = torch.randn(2, 3, 5, 7)
+    stuffed = F.pad(x.reshape(2, 3, 5, 1, 7, 1), (0, 1, 0, 0, 0, 1)).reshape(2, 3, 10, 14)
+    want = Blur(3, (2, 1), gain=4.0)(stuffed)
+    torch.testing.assert_close(Upsample(3)(x), want, rtol=1e-5, atol=1e-6)
+
+
 def test_fir_resampling_keeps_a_flat_image_flat_and_the_size_right():
     flat = torch.full((1, 2, 8, 8), 0.5)
     up, down = Upsample(2)(flat), Downsample(2)(flat)
