@@ -45,6 +45,29 @@ def _classes(labels: Any, num_classes: int) -> str:
     return f"{num_classes} (images per class: min {counts.min()}, max {counts.max()})"
 
 
+def _sizes(source: Any, sample: int = 100) -> str:
+    """Width x height range of up to `sample` files spread over the source (headers only)."""
+    from PIL import Image
+
+    from gantool.data.decode_cache import DECODE_ERRORS, open_reader
+
+    picks = source.names[:: max(1, len(source.names) // sample)][:sample]
+    dims = []
+    with open_reader(source.kind, str(source.root)) as read:
+        for name in picks:
+            try:
+                with Image.open(read(name)) as img:
+                    dims.append(img.size)
+            except DECODE_ERRORS:
+                continue
+    if not dims:
+        return "none readable among those sampled"
+    shorter = sorted(min(d) for d in dims)
+    lo, hi = min(dims, key=min), max(dims, key=min)
+    return (f"{lo[0]}x{lo[1]} to {hi[0]}x{hi[1]}, shorter side median {shorter[len(shorter) // 2]} "
+            f"({len(dims)} of {len(source.names)} files sampled)")
+
+
 def info(src: str) -> None:
     from gantool.core.errors import UserError
     from gantool.data import decode_cache
@@ -55,6 +78,7 @@ def info(src: str) -> None:
     typer.echo(f"source:   {source.label}")
     typer.echo(f"images:   {len(source.names)} files")
     typer.echo(f"classes:  {_classes(source.labels, source.num_classes)}")
+    typer.echo(f"sizes:    {_sizes(source)}")
     found = decode_cache.entries(source)
     if not found:
         typer.echo("cache:    none yet (the first training run or `gantool data prepare` decodes it)")

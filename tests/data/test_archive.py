@@ -85,7 +85,7 @@ def test_info_reports_counts_classes_and_cache_state(tmp_path):
     path = stylegan_zip(tmp_path / "d.zip")
     before = cli("data", "info", f"zip:{path}")
     assert before.exit_code == 0 and "24 files" in before.output and "3 (images per class: min 8, max 8)" in before.output
-    assert "none yet" in before.output
+    assert "none yet" in before.output and "sizes:    28x28 to 28x28, shorter side median 28 (24 of 24" in before.output
     cli("data", "prepare", str(path), "--size", "28", "--channels", "1")
     after = cli("data", "info", str(path))
     assert "28x28x1, 24 images" in after.output and "current" in after.output
