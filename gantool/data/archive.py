@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import tempfile
 import zipfile
@@ -37,7 +38,7 @@ PER_FOLDER = 1000  # images per subfolder, as dataset_tool writes them
 
 
 def is_image(name: str) -> bool:
-    return Path(name).suffix.lower() in EXTENSIONS
+    return os.path.splitext(name)[1].lower() in EXTENSIONS
 
 
 def parse_labels(text: str, names: list[str], where: str) -> tuple[np.ndarray | None, int]:

@@ -37,6 +37,7 @@ import sys
 import tempfile
 import zipfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -298,21 +299,31 @@ def decode_all(source: Source, npy: Path, size: int, channels: int, workers: int
     step = max(16, min(256, n // (workers * 8) or 1))
     jobs = [(source.kind, str(source.root), source.names[lo : lo + step], lo, str(npy), size, channels)
             for lo in range(0, n, step)]
-    errors: list[tuple[int, str]] = []
     with _progress_bar(n, f"decoding {source.label}", progress) as advance:
-        if workers == 1 or n < INLINE_BELOW:
-            for job in jobs:
-                errors += decode_chunk(job)
-                advance(len(job[2]))
-            return errors
-        import multiprocessing
+        if workers > 1 and n >= INLINE_BELOW:
+            try:
+                return _decode_in_pool(jobs, workers, advance)
+            except BrokenProcessPool as exc:
+                # a worker could not start (a __main__ that spawn cannot re-import, such as a
+                # script read from stdin) or was killed (out of memory): slower, but it finishes
+                print(f"note: decoding worker processes failed ({exc}); decoding in this process", file=sys.stderr)
+        errors: list[tuple[int, str]] = []
+        for job in jobs:
+            errors += decode_chunk(job)
+            advance(len(job[2]))
+        return errors
 
-        # spawn, not fork: the caller may have torch's threads running, which fork does not copy
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = {pool.submit(decode_chunk, job): len(job[2]) for job in jobs}
-            for future in as_completed(futures):
-                errors += future.result()
-                advance(futures[future])
+
+def _decode_in_pool(jobs: list[tuple], workers: int, advance: Callable[[int], None]) -> list[tuple[int, str]]:
+    import multiprocessing
+
+    errors: list[tuple[int, str]] = []
+    # spawn, not fork: the caller may have torch's threads running, which fork does not copy
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {pool.submit(decode_chunk, job): len(job[2]) for job in jobs}
+        for future in as_completed(futures):
+            errors += future.result()
+            advance(futures[future])
     return errors
 
 

@@ -21,25 +21,27 @@ from gantool.specs import DataArrays, DataRequest
 
 def scan(root: Path) -> list[list]:
     """[relative name, size, mtime_ns] of every image file under `root`, sorted by name.
-    Linked folders are followed (class folders are often links), each real folder once."""
+    Linked folders are followed (class folders are often links), each real folder once.
+    Plain strings, not Paths, inside the loop: this runs at every start, over every file."""
     found: list[list] = []
-    stack, seen = [root], {root.resolve()}
+    stack, seen = [(str(root), "")], {os.path.realpath(root)}
     while stack:
-        folder = stack.pop()
+        folder, prefix = stack.pop()
         try:
             entries = list(os.scandir(folder))
         except OSError as exc:
             raise UserError(f"cannot list {folder} ({exc.strerror})") from None
         for entry in entries:
             if entry.is_dir():
-                real = Path(entry.path).resolve()
+                real = os.path.realpath(entry.path)
                 if real not in seen:
                     seen.add(real)
-                    stack.append(Path(entry.path))
-            elif entry.is_file() and is_image(entry.name):
+                    stack.append((entry.path, f"{prefix}{entry.name}/"))
+            elif is_image(entry.name) and entry.is_file():
                 st = entry.stat()
-                found.append([Path(entry.path).relative_to(root).as_posix(), st.st_size, st.st_mtime_ns])
-    return sorted(found)
+                found.append([prefix + entry.name, st.st_size, st.st_mtime_ns])
+    found.sort()
+    return found
 
 
 def list_images(root: Path) -> list[Path]:
