@@ -201,3 +201,18 @@ def test_two_processes_starting_together_decode_once(tmp_path):
                               text=True) for _ in range(2)]
     outputs = sorted(p.communicate(timeout=120)[0].strip() for p in procs)
     assert outputs == ["built 300", "opened 300"]  # the second waited on the lock, then opened
+
+
+def test_a_pool_that_breaks_falls_back_to_this_process(tmp_path, monkeypatch, capsys):
+    from concurrent.futures.process import BrokenProcessPool
+
+    root = make_folder(tmp_path / "imgs")
+    expected = np.array(load(root, cache=False).x)
+
+    def broken(*args):
+        raise BrokenProcessPool("a worker could not start")
+
+    monkeypatch.setattr(decode_cache, "INLINE_BELOW", 0)
+    monkeypatch.setattr(decode_cache, "_decode_in_pool", broken)
+    np.testing.assert_array_equal(load(root, workers=2).x, expected)
+    assert "decoding in this process" in capsys.readouterr().err
