@@ -124,7 +124,29 @@ def fetch(remote: RemoteFile, dest_dir: Path) -> Path:
     if is_valid(dest, remote):
         return dest
     sources = _sources(remote)  # a misconfigured mirror is refused before the cache is touched
+    made = _missing_folders(dest_dir)
     dest_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        return _fetch_from(sources, remote, dest_dir, dest)
+    except BaseException:
+        for folder in made:  # a failed first download leaves no empty cache folders either
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        raise
+
+
+def _missing_folders(path: Path) -> list[Path]:
+    """`path` and those of its parents that do not exist yet, deepest first."""
+    missing = []
+    while not path.exists() and path != path.parent:
+        missing.append(path)
+        path = path.parent
+    return missing
+
+
+def _fetch_from(sources: list[str], remote: RemoteFile, dest_dir: Path, dest: Path) -> Path:
     errors: list[str] = []
     for source in sources:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{remote.name}.", dir=dest_dir)

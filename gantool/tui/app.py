@@ -151,6 +151,8 @@ class MonitorApp(App):
         A run whose trainer died changes no file, so the computed state (stale) is compared
         with the one last shown as well.
         """
+        if not self.screen.query("#info"):  # the timer fired while the app closes: nothing to draw on
+            return
         self._ticks += 1
         if self.project and self._ticks % DISCOVER_EVERY == 0:
             self._sync_runs()

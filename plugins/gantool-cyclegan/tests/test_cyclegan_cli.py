@@ -33,7 +33,8 @@ def test_plugin_is_listed_with_its_version_and_flags(tmp_path):
     out = gantool("plugins", "--json", cwd=tmp_path)
     info = next(p for p in json.loads(out.stdout) if p["name"] == "cyclegan")
     assert info["version"] == "0.1.0" and info["status"] == "loaded"
-    assert info["registered"] == {"model": ["cyclegan"], "dataset": ["unpaired", "recolored-mnist"]}
+    assert info["registered"] == {"model": ["cyclegan"], "dataset": ["unpaired", "recolored-mnist"],
+                                  "command": ["translate"]}
     table = gantool("plugins", cwd=tmp_path)
     assert "gantool train cyclegan --data-a DIR" in table.stdout
 
