@@ -3,8 +3,8 @@
 
 Invariants that keep every network exportable to ONNX with a dynamic batch:
 - no custom autograd functions (the leaky ReLU's gain is a plain multiply);
-- resampling is a depthwise convolution over channels (`groups` = channels, a constant),
-  never over the batch;
+- filtering is a depthwise convolution over channels (`groups` = channels, a constant),
+  never over the batch, or (upsampling) slices and sums of neighbouring pixels;
 - the modulated convolution scales the activations by the style, runs one convolution
   with weights shared by the whole batch and demodulates its output afterwards
   (StyleGAN2-ADA's non-fused form), instead of a grouped convolution with groups = batch,
@@ -100,9 +100,8 @@ class Upsample(nn.Module):
     pixel plus 1/4 of the neighbour on its side (0 past the border); the same numbers as
     the zero-stuffed convolution, at a fraction of its cost on a CPU."""
 
-    def __init__(self, channels: int):
+    def __init__(self, channels: int):  # any channel count: the same arithmetic on each
         super().__init__()
-        self.channels = channels
 
     @staticmethod
     def _axis(x: torch.Tensor, dim: int) -> torch.Tensor:

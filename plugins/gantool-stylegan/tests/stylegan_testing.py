@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import torch
 
 
 def gantool(*args: str, cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess:
@@ -39,3 +40,18 @@ TINY_FLAGS = ["--set", "image_size=16", "--set", "channels=3", "--set", "latent_
 
 MNIST_MIRROR = Path(os.environ.get("GANTOOL_TEST_MNIST_MIRROR", Path(__file__).resolve().parents[3].parent
                                    / "shared" / "data" / "mnist"))
+
+
+def same(a, b, where: str = "") -> None:
+    """Checkpoint parts equal bit for bit (tensors, dicts, lists, numbers), naming the first difference."""
+    if isinstance(a, torch.Tensor):
+        assert torch.equal(a, b), f"differs at {where}"
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys(), where
+        for key in a:
+            same(a[key], b[key], f"{where}.{key}")
+    elif isinstance(a, (list, tuple)):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            same(x, y, f"{where}[{i}]")
+    else:
+        assert a == b, f"differs at {where}: {a} != {b}"

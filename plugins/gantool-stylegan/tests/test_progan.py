@@ -10,7 +10,7 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 import torch
-from test_stylegan2_train import same
+from stylegan_testing import same
 
 from gantool.core.errors import UserError
 from gantool.export.generator import load

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from stylegan_testing import TINY_FLAGS, TINY_SETS, gantool
+from stylegan_testing import TINY_FLAGS, TINY_SETS, gantool, same
 
 from gantool.core.errors import UserError
 from gantool.train.testing import checkpoint_of, metric_keys, one_thread, train_run
@@ -27,20 +27,6 @@ def single_thread():
 def train(blobs: Path, project: Path, name: str, **flags) -> Path:
     return train_run("stylegan2", {**FLAGS, "data": f"npz:{blobs}", "project": str(project), "name": name, **flags},
                      SETS)
-
-
-def same(a, b, where: str = "") -> None:
-    if isinstance(a, torch.Tensor):
-        assert torch.equal(a, b), f"differs at {where}"
-    elif isinstance(a, dict):
-        assert a.keys() == b.keys(), where
-        for key in a:
-            same(a[key], b[key], f"{where}.{key}")
-    elif isinstance(a, (list, tuple)):
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            same(x, y, f"{where}[{i}]")
-    else:
-        assert a == b, f"differs at {where}: {a} != {b}"
 
 
 def test_phases_log_their_statistics_and_w_avg_moves(blobs, tmp_path):
