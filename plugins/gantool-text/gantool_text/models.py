@@ -10,7 +10,7 @@ on that step's fakes instead of 5 x 3 epochs.
 from __future__ import annotations
 
 from gantool import ExportGraph, ExportInput, GanModules, ModelArgs
-from gantool_text.networks import SequenceNLL, TokenGenerator, Unused, discriminator, generator
+from gantool_text.networks import SequenceNLL, Tempered, TokenGenerator, Unused, discriminator, generator
 
 
 def build_mle(args: ModelArgs) -> GanModules:
@@ -22,7 +22,8 @@ def build_seqgan(args: ModelArgs) -> GanModules:
     g.train_options = {"mle_steps": args.int_option("mle_steps", 2000, minimum=0),
                        "d_steps": args.int_option("d_steps", 300, minimum=0),
                        "rollouts": args.int_option("rollouts", 16),
-                       "rollout_rate": args.float_option("rollout_rate", 0.8, 0.0, 1.0)}
+                       "rollout_rate": args.float_option("rollout_rate", 0.8, 0.0, 1.0),
+                       "g_every": args.int_option("g_every", 1)}
     return GanModules(g, discriminator(args))
 
 
@@ -36,8 +37,12 @@ def build_gumbel(args: ModelArgs) -> GanModules:
 
 def exports(g: TokenGenerator, args: ModelArgs) -> dict[str, ExportGraph]:
     """generator.onnx: z [N, T] -> samples (token ids); generator-nll.onnx: tokens -> each
-    sequence's NLL, for NLL-test in `gantool eval`."""
+    sequence's NLL, for NLL-test in `gantool eval`; generator-tempered.onnx: (z,
+    temperature [N]) -> samples, for `gantool text-curve`."""
     steps = args.data_dim
-    return {"": ExportGraph(g, (ExportInput("z", "float32", ("batch", steps)),), "samples"),
+    z = ExportInput("z", "float32", ("batch", steps))
+    return {"": ExportGraph(g, (z,), "samples"),
+            "tempered": ExportGraph(Tempered(g), (z, ExportInput("temperature", "float32", ("batch",), example=0.8)),
+                                    "samples"),
             "nll": ExportGraph(SequenceNLL(g), (ExportInput("tokens", "int64", ("batch", steps), example="ones"),),
                                "nll")}

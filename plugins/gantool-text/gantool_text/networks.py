@@ -48,17 +48,22 @@ class TokenGenerator(nn.Module):
 
     def cell(self, x_proj: torch.Tensor, h: torch.Tensor, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """One LSTM step from the projected input: (h, c)."""
-        i, f, g, o = (x_proj + self.hh(h)).chunk(4, dim=1)
+        i, f, g, o = (x_proj + linear(self.hh, h)).chunk(4, dim=1)
         c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
         return torch.sigmoid(o) * torch.tanh(c), c
 
     def head(self, h: torch.Tensor) -> torch.Tensor:
         """Logits from hidden states (any leading shape)."""
-        return self.out(h) + self.banned
+        return linear(self.out, h) + self.banned.to(h.dtype)
 
     def initial(self, n: int, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The state before the first step, in `like`'s dtype."""
         zeros = like.new_zeros(n, self.hidden)
-        return self.ih(self.start).expand(n, -1), zeros, zeros
+        return linear(self.ih, self.start.to(like.dtype)).expand(n, -1), zeros, zeros
+
+    def project(self, token: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+        """The input projection of the tokens just drawn."""
+        return linear(self.ih, self.embed(token).to(dtype))
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         """Teacher-forced logits [N, T, V] for target ids `x` [N, T] (the input at t is x[:, t-1])."""
@@ -89,10 +94,12 @@ class TokenGenerator(nn.Module):
         return (ended_before == 0).float()
 
     def generate(self, u: torch.Tensor, prefix: torch.Tensor | None = None, given: int = 0,
-                 state: tuple | None = None, fast: bool = False) -> torch.Tensor:
+                 state: tuple | None = None, fast: bool = False, temperature: torch.Tensor | None = None
+                 ) -> torch.Tensor:
         """Tokens int64 [N, T] by inverse-CDF sampling from uniforms `u` [N, T]; the first
         `given` tokens are `prefix`'s (SeqGAN's rollouts complete a prefix). `state`, the
-        (input projection, h, c) after the prefix, skips re-reading it."""
+        (input projection, h, c) after the prefix, skips re-reading it. `temperature` [N]
+        replaces the model's own sampling temperature row by row."""
         n = u.shape[0]
         x_proj, h, c = state if state is not None else self.initial(n, u)
         done = torch.zeros(n, dtype=torch.bool, device=u.device)
@@ -101,23 +108,26 @@ class TokenGenerator(nn.Module):
             read = state is not None and t < given  # the prefix is already in the state
             if not read:
                 h, c = self.cell(x_proj, h, c)
-            token = prefix[:, t] if t < given else self.draw(self.head(h), u[:, t], fast)
+            token = prefix[:, t] if t < given else self.draw(self.head(h), u[:, t], fast, temperature)
             if self.eos_id >= 0:  # after <eos>, <pad>
                 token = torch.where(done, torch.full_like(token, self.pad_id), token)
                 done = done | (token == self.eos_id)
             tokens.append(token)
             if not read:
-                x_proj = self.ih(self.embed(token))
+                x_proj = self.project(token, u.dtype)
         return torch.stack(tokens, dim=1)
 
-    def draw(self, logits: torch.Tensor, u: torch.Tensor, fast: bool = False) -> torch.Tensor:
+    def draw(self, logits: torch.Tensor, u: torch.Tensor, fast: bool = False,
+             temperature: torch.Tensor | None = None) -> torch.Tensor:
         """The inverse-CDF draw: the first token whose cumulative (unnormalised) probability
         reaches u times the total. `fast` finds it by binary search (training's rollouts);
         the exported graph counts the entries below it (ONNX has no search op): the same
         token from the same cdf."""
-        scaled = logits / self.temperature
-        cdf = torch.cumsum(torch.exp(scaled - scaled.amax(dim=-1, keepdim=True)), dim=-1)
-        target = u[:, None] * cdf[:, -1:]
+        scaled = logits / (self.temperature if temperature is None else temperature[:, None])
+        # the running sum in float64: a float32 sum over 5,000 tokens drifts by ~1e-5 with the
+        # order of additions, enough for ONNX Runtime to pick a neighbouring token now and then
+        cdf = torch.cumsum(torch.exp(scaled - scaled.amax(dim=-1, keepdim=True)).double(), dim=-1)
+        target = u.double()[:, None] * cdf[:, -1:]  # (forward runs in float64 throughout)
         token = torch.searchsorted(cdf, target).squeeze(1) if fast else (cdf < target).sum(dim=-1)
         return token.clamp_max(self.vocab_size - 1)
 
@@ -127,22 +137,36 @@ class TokenGenerator(nn.Module):
         states = [state]
         for t in range(self.max_len - 1):
             h, c = self.cell(*state)
-            state = (self.ih(self.embed(x[:, t])), h, c)
+            state = (self.project(x[:, t], h.dtype), h, c)
             states.append(state)
         return states
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        """The exported graph: z [N, T] ~ N(0, 1) -> token ids as float32 [N, T]."""
-        return self.generate(uniforms(z)).float()
+        """The exported graph: z [N, T] ~ N(0, 1) -> token ids as float32 [N, T]. It samples in
+        float64: float32 products differ between PyTorch and ONNX Runtime by ~1e-6, which
+        picked a neighbouring token about once in 40,000 draws at vocabulary 5,000."""
+        return self.generate(uniforms(z.double())).float()
 
     def sample_tokens(self, z: torch.Tensor) -> torch.Tensor:
         """forward's tokens (int64), found by binary search: the training preview's path."""
-        return self.generate(uniforms(z), fast=True)
+        return self.generate(uniforms(z.double()), fast=True)
+
+
+def linear(layer: nn.Linear, x: torch.Tensor) -> torch.Tensor:
+    """`layer(x)` in x's dtype (float64 when sampling for export, float32 in training)."""
+    bias = None if layer.bias is None else layer.bias.to(x.dtype)
+    return F.linear(x, layer.weight.to(x.dtype), bias)
 
 
 def uniforms(z: torch.Tensor) -> torch.Tensor:
-    """Phi(z): standard normal draws -> uniforms in (0, 1), one per position."""
-    return 0.5 * (1.0 + torch.erf(z / math.sqrt(2.0)))
+    """Phi(z): standard normal draws -> uniforms in (0, 1), one per position, in z's dtype.
+    erf by Abramowitz & Stegun 7.1.26 (error below 1.5e-7, immaterial to sampling) from
+    elementary operations, which ONNX Runtime has in float64 (its Erf is float32 only)."""
+    x = z.abs() / math.sqrt(2.0)
+    t = 1.0 / (1.0 + 0.3275911 * x)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    erf = 1.0 - poly * torch.exp(-x * x)
+    return 0.5 + 0.5 * torch.sign(z) * erf
 
 
 class SequenceNLL(nn.Module):
@@ -155,6 +179,18 @@ class SequenceNLL(nn.Module):
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         return self.generator.nll(tokens, reduce=False)
+
+
+class Tempered(nn.Module):
+    """Export graph `tempered`: (z, temperature [N]) -> samples, each row at its own
+    sampling temperature: the quality-diversity curve's generator (`gantool text-curve`)."""
+
+    def __init__(self, generator: TokenGenerator):
+        super().__init__()
+        self.generator = generator
+
+    def forward(self, z: torch.Tensor, temperature: torch.Tensor) -> torch.Tensor:
+        return self.generator.generate(uniforms(z.double()), temperature=temperature.double()).float()
 
 
 class Highway(nn.Module):
@@ -172,11 +208,13 @@ class CNNDiscriminator(nn.Module):
     pooling, a highway layer, dropout and one logit. Takes ids [N, T] or (soft) one-hots
     [N, T, V] (the Gumbel-softmax model's fakes)."""
 
-    def __init__(self, vocab_size: int, max_len: int, embed: int, sizes: tuple[int, ...], width: int, dropout: float):
+    def __init__(self, vocab_size: int, max_len: int, embed: int, sizes: tuple[int, ...], widths: tuple[int, ...],
+                 dropout: float):
         super().__init__()
         self.embed = nn.Embedding(vocab_size, embed)
-        self.convs = nn.ModuleList(nn.Conv1d(embed, width, k) for k in sizes if k <= max_len)
-        features = width * len(self.convs)
+        kept = [(k, w) for k, w in zip(sizes, widths) if k <= max_len]  # a filter longer than T sees nothing
+        self.convs = nn.ModuleList(nn.Conv1d(embed, w, k) for k, w in kept)
+        features = sum(w for _, w in kept)
         self.highway, self.drop, self.head = Highway(features), nn.Dropout(dropout), nn.Linear(features, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -223,7 +261,24 @@ def prepare(args: ModelArgs, data) -> ModelArgs:
     return dataclasses.replace(args, latent_dim=int(data.x.shape[1]), options=options)
 
 
+def int_list(args: ModelArgs, key: str, default: str) -> tuple[int, ...]:
+    """A comma-separated list of positive integers, e.g. model.d_sizes=2,3,4,5."""
+    text = str(args.options.get(key, default))
+    try:
+        values = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        values = ()
+    if not values or min(values) < 1:
+        raise UserError(f"{PLUGIN}: model.{key} takes positive integers separated by commas, not {text!r}")
+    return values
+
+
 def discriminator(args: ModelArgs) -> CNNDiscriminator:
-    sizes = tuple(int(s) for s in str(args.options.get("d_sizes", "2,3,4,5")).split(","))
-    return CNNDiscriminator(len(vocab_of(args)), args.data_dim, args.int_option("d_embed", 64), sizes,
-                            args.int_option("d_width", 64), args.float_option("d_dropout", 0.25, 0.0, 0.99))
+    """SeqGAN's D, scaled down by default: filter sizes 2-5 of 64 channels each (the paper:
+    sizes 1-10, 15, 20 of 100-200 channels; model.d_sizes and model.d_widths)."""
+    sizes = int_list(args, "d_sizes", "2,3,4,5")
+    widths = int_list(args, "d_widths", ",".join([str(args.int_option("d_width", 64))] * len(sizes)))
+    if len(widths) != len(sizes):
+        raise UserError(f"{PLUGIN}: model.d_widths needs one width per filter size ({len(sizes)})")
+    return CNNDiscriminator(len(vocab_of(args)), args.data_dim, args.int_option("d_embed", 64), sizes, widths,
+                            args.float_option("d_dropout", 0.25, 0.0, 0.99))

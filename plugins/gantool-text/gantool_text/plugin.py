@@ -14,9 +14,9 @@ _NO_D = {key: "the mle model trains no discriminator" for key in
 _IDS = {key: "SeqGAN's D reads token ids, which a gradient penalty cannot interpolate" for key in
         ("gp_lambda", "r1_gamma", "dragan_lambda")}
 # the `--set model.KEY` options each model reads (gantool_text/models.py: their defaults)
-_D_OPTIONS = ("d_embed", "d_width", "d_sizes", "d_dropout")
+_D_OPTIONS = ("d_embed", "d_width", "d_widths", "d_sizes", "d_dropout")
 MLE_OPTIONS = ("embed", "hidden", "temperature")
-SEQGAN_OPTIONS = (*MLE_OPTIONS, *_D_OPTIONS, "mle_steps", "d_steps", "rollouts", "rollout_rate")
+SEQGAN_OPTIONS = (*MLE_OPTIONS, *_D_OPTIONS, "mle_steps", "d_steps", "rollouts", "rollout_rate", "g_every")
 GUMBEL_OPTIONS = (*MLE_OPTIONS, *_D_OPTIONS, "mle_steps", "beta_max", "anneal_steps")
 # one batch a step; lr 1e-2 is SeqGAN's Adam rate (for G; D uses --lr-d when set)
 _DEFAULTS = {"data": "oracle", "batch_size": 64, "lr": 1e-2, "beta1": 0.9, "beta2": 0.999, "log_every": 50,
@@ -77,3 +77,10 @@ def register_models(register):
         training=TrainingHooks(make_step=lazy("gantool_text.steps", "GumbelStep"), prepare=prepare,
                                unsupported=_TOKEN_D),
         outputs=_outputs()))
+
+
+@hookimpl
+def register_commands(app):
+    from gantool_text.cli import text_curve
+
+    app.command("text-curve")(text_curve)

@@ -102,7 +102,7 @@ def soft_sample(g, n: int, beta: float) -> torch.Tensor:
             token = torch.where(done[:, 0], torch.full_like(token, g.pad_id), token)
             done = done | (token == g.eos_id)[:, None]
         out.append(soft)
-        x_proj = g.ih(g.embed(token))
+        x_proj = g.project(token, h.dtype)
     return torch.stack(out, dim=1)
 
 
@@ -110,7 +110,8 @@ class SeqGANStep(MLEStep):
     """SeqGAN (Yu et al. 2017): MLE pre-training, D pre-training on G's samples, then
     REINFORCE: the reward of token t is D's mean probability of `real` over `rollouts`
     completions of x[:t+1] by the rollout network (D's own for the last token); the rollout
-    network follows G as r <- rate r + (1 - rate) G before each G update."""
+    network follows G as r <- rate r + (1 - rate) G before each G update. D trains every
+    adversarial step, G every `g_every` steps (the paper: 15 D epochs per G batch)."""
 
     def __init__(self, ctx: StepContext):
         super().__init__(ctx)
@@ -118,7 +119,7 @@ class SeqGANStep(MLEStep):
         self.adv = o["mle_steps"] + o["d_steps"]
         self.rollouts, self.rate = o["rollouts"], o["rollout_rate"]
         self.phases = (Phase("MLE", "g", stop=o["mle_steps"]), Phase("D_pre", "d", start=o["mle_steps"], stop=self.adv),
-                       Phase("G", "g", start=self.adv), Phase("D", "d", start=self.adv))
+                       Phase("G", "g", every=o["g_every"], start=self.adv), Phase("D", "d", start=self.adv))
         self.rollout = None  # a copy of G, made at the first adversarial step
 
     def begin(self, step: int, real: torch.Tensor, labels: torch.Tensor | None, due: Sequence[Phase]) -> None:

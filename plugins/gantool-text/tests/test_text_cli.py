@@ -47,6 +47,8 @@ def test_mle_previews_exports_samples_and_evaluates(tmp_path, mle_run, no_torch)
         made = gantool("sample", str(mle_run), "-n", "50", "--seed", "7", "-o", name, cwd=tmp_path, env=env)
         assert made.returncode == 0, made.stderr
     assert not marker.exists(), "gantool sample imported torch"
+    refused = gantool("sample", str(mle_run), "-o", "grid.png", cwd=tmp_path, env=env)
+    assert refused.returncode == 2 and "cannot write tokens samples to grid.png: use .npz, .txt" in refused.stderr
     text = (tmp_path / "a.txt").read_text()
     assert text == (tmp_path / "b.txt").read_text() and len(text.splitlines()) == 50
     assert all(w in {"the", "cat", "dog", "bird", "fish", "mouse", "sees", "likes", "chases", "hears", "today"}
@@ -64,12 +66,12 @@ def test_mle_previews_exports_samples_and_evaluates(tmp_path, mle_run, no_torch)
     values = json.loads(next((mle_run / "eval").glob("*.json")).read_text())["values"]
     assert {"nll_test", "bleu2", "bleu5", "selfbleu2", "selfbleu5"} <= values.keys()
     assert 0 < values["bleu2"] <= 1 and values["nll_test"] > 0
-
-
-def test_sample_refuses_an_image_file(tmp_path, mle_run):
-    assert gantool("export", str(mle_run), "--onnx", cwd=tmp_path).returncode == 0
-    refused = gantool("sample", str(mle_run), "-o", "grid.png", cwd=tmp_path)
-    assert refused.returncode == 2 and "cannot write tokens samples to grid.png: use .npz, .txt" in refused.stderr
+    curve = gantool("text-curve", str(mle_run), "-n", "40", "--temperatures", "0.5,1,2", "--order", "2",
+                    "-o", "curve.png", cwd=tmp_path, env=env)
+    assert curve.returncode == 0, curve.stderr
+    points = json.loads((tmp_path / "curve.json").read_text())["points"]
+    assert [p["temperature"] for p in points] == [0.5, 1.0, 2.0] and (tmp_path / "curve.png").is_file()
+    assert points[0]["selfbleu2"] > points[-1]["selfbleu2"]  # colder sampling repeats itself more
 
 
 @pytest.mark.parametrize("model, stops", [("seqgan", (2, 4, 7)), ("gumbel-lstm", (2, 5))])

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 from gantool_text.datasets import load_oracle, load_textfile, load_words
-from gantool_text.networks import TokenGenerator
+from gantool_text.networks import Tempered, TokenGenerator, uniforms
 from gantool_text.oracle import Oracle
 
 from gantool import DataRequest, UserError
@@ -27,11 +27,16 @@ def test_sampling_is_the_inverse_cdf_of_the_uniforms():
     with torch.no_grad():
         tokens = g(z).long()
         assert torch.equal(tokens, g(z).long())
-        u = 0.5 * (1 + torch.erf(z / 2 ** 0.5))
+        u = uniforms(z.double())
+        assert (u - 0.5 * (1 + torch.erf(z.double() / 2 ** 0.5))).abs().max() < 2e-7
         assert torch.equal(tokens, g.generate(u, fast=True)) and torch.equal(tokens, g.sample_tokens(z))
+        assert torch.equal(tokens, Tempered(g)(z, torch.ones(200)).long())
+        cooler = Tempered(g)(z, torch.full((200,), 0.5)).long()
+        assert torch.equal(cooler[:2], Tempered(g)(z[:2], torch.full((2,), 0.5)).long())
         cdf = torch.softmax(g.logits(tokens), dim=-1).cumsum(dim=-1)
     below = torch.gather(cdf, 2, (tokens - 1).clamp_min(0)[..., None])[..., 0] * (tokens > 0)
     at = torch.gather(cdf, 2, tokens[..., None])[..., 0]
+    u = u.float()
     assert bool((below <= u + 1e-6).all() and (u <= at + 1e-6).all())
 
 
