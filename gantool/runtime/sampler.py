@@ -41,6 +41,7 @@ class ModelInfo:
     labels_name: str | None
     truncation_name: str | None = None  # a scalar float input that takes the truncation psi
     truncation_default: float = 1.0
+    fixed_batch: int | None = None  # a graph exported with a static batch size runs in batches of exactly that
 
 
 def choose_providers(provider: str) -> tuple[list[str], str | None]:
@@ -82,10 +83,15 @@ def _describe(session, path: Path) -> ModelInfo:
     if labels is not None and not classes:
         raise UserError(f"{path} takes labels but does not say how many classes (metadata {meta.NUM_CLASSES})")
     output = session.get_outputs()[0]
-    kind = md.get(meta.KIND) or ("vector" if len(output.shape) == 2 else "image")
+    kind = md.get(meta.KIND) or {2: "vector", 4: "image"}.get(len(output.shape))
+    if kind is None or (kind, len(output.shape)) in (("image", 2), ("image", 3), ("vector", 3), ("vector", 4)):
+        raise UserError(f"{path}: output {output.name!r} has shape {output.shape}, which gantool sample cannot "
+                        f"write as {kind or 'images or points'}: it reads [batch, C, H, W] (or NHWC uint8) as images "
+                        f"and [batch, D] as points, or what the '{meta.KIND}' metadata key names")
+    fixed = z.shape[0] if isinstance(z.shape[0], int) and z.shape[0] > 0 else None
     return ModelInfo(int(latent), classes, kind, output.type == "tensor(uint8)", md, z.name,
                      labels.name if labels is not None else None, psi.name if psi is not None else None,
-                     _float(md.get(TRUNCATION_DEFAULT, "1"), 1.0))
+                     _float(md.get(TRUNCATION_DEFAULT, "1"), 1.0), fixed)
 
 
 def _float(text: str, fallback: float) -> float:
@@ -152,16 +158,23 @@ class Sampler:
             raise UserError("batch size must be positive")
         z = np.ascontiguousarray(z, dtype=np.float32)
         labels = self.check_labels(labels, len(z))
+        fixed = self.info.fixed_batch  # a static batch (e.g. exported at batch 1): exactly that many a call
+        batch_size = fixed or batch_size
         chunks = []
         for start in range(0, len(z), batch_size):
-            feeds = {self.info.z_name: z[start : start + batch_size]}
+            count = min(batch_size, len(z) - start)
+            rows = np.arange(start, start + count)
+            if fixed and count < fixed:  # pad the last call with repeats; their outputs are dropped
+                rows = np.concatenate([rows, np.full(fixed - count, rows[-1])])
+            feeds = {self.info.z_name: z[rows]}
             if labels is not None:
-                feeds[self.info.labels_name] = labels[start : start + batch_size]
+                feeds[self.info.labels_name] = labels[rows]
             if self.info.truncation_name is not None:
                 feeds[self.info.truncation_name] = np.array(self.truncation, dtype=np.float32)
-            chunks.append(self._run_bound(feeds) if self.on_cuda else self.session.run(None, feeds)[0])
+            out = self._run_bound(feeds) if self.on_cuda else self.session.run(None, feeds)[0]
+            chunks.append(out[:count])
             if progress:
-                progress(len(feeds[self.info.z_name]))
+                progress(count)
         return np.concatenate(chunks)
 
     def sample(self, n: int, seed: int = 0, labels: np.ndarray | None = None, batch_size: int = 64,
