@@ -27,6 +27,7 @@ _PUBLIC = {
     # specs: what a plugin registers
     "ModelSpec": "gantool.specs", "LossSpec": "gantool.specs", "DatasetSpec": "gantool.specs",
     "FeatureExtractorSpec": "gantool.specs", "LoggerSpec": "gantool.specs", "DataKindSpec": "gantool.specs",
+    "RecipeSpec": "gantool.specs",
     "TrainingHooks": "gantool.specs", "OutputHooks": "gantool.specs", "ModelArgs": "gantool.specs", "ModelFlag": "gantool.specs", "GanModules": "gantool.specs",
     "ExportGraph": "gantool.specs", "ExportInput": "gantool.specs", "DataArrays": "gantool.specs", "DataRequest": "gantool.specs",
     "lazy": "gantool.specs",

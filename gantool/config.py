@@ -19,7 +19,7 @@ import hashlib
 import json
 from dataclasses import MISSING, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from gantool.core import tomlio
 from gantool.core.errors import UserError
@@ -87,6 +87,8 @@ class RunConfig:
     precision: str = setting("auto", "run", flag="--precision", help="auto (bf16 on CUDA), fp32, bf16, fp16.")
     project: str = setting("runs", "run", flag="--project", help="Folder holding runs (default: runs).")
     name: str = setting("exp", "run", flag="--name", help="Run name; exp, exp-2, ... never overwrite.")
+    recipe: str = setting("", "run", flag="--recipe", metavar="NAME",
+                          help="A named bundle of settings for the model, above its defaults (`gantool recipes` lists them).")
     # length: `steps` wins when set; otherwise `epochs` passes over the data
     epochs: int = setting(1, "training", flag="--epochs", help="Passes over the data (ignored when --steps is set).")
     steps: int = setting(0, "training", flag="--steps", help="Discriminator steps to train for.")
@@ -276,23 +278,25 @@ def resolve(
     file: Path | None,
     flags: dict[str, Any],
     sets: dict[str, Any],
+    recipe_settings: Callable[[str], dict[str, Any]] | None = None,
 ) -> RunConfig:
-    """Build the config from its layers. `loss_defaults(name)` returns a loss's defaults.
+    """Build the config from its layers. `loss_defaults(name)` returns a loss's defaults,
+    `recipe_settings(name)` a recipe's settings.
 
-    The loss is known only once the other layers are read, so they are merged first to
-    find it, then the loss's defaults are slotted in just above the model's.
+    Bottom to top: the model's defaults, the loss's, the recipe's, a config file, flags,
+    `--set`. The recipe and the loss are known only once the layers above them are read, so
+    those are merged first to find them (the recipe may name the loss).
     """
     file_layer = tomlio.load(file) if file else {}
     upper = [(file_layer, f"config file {file}"), (flags, "command line"), (sets, "--set")]
 
     values: dict[str, Any] = {"model": model}
     apply_layer(values, model_defaults, f"defaults of model {model!r}")
-    probe = dict(values)
-    for layer, source in upper:
-        apply_layer(probe, layer, source)
-    loss_name = probe.get("loss", FIELDS["loss"].default)
+    recipe_name = _probe(values, upper).get("recipe", "")
+    recipe = [(recipe_settings(recipe_name), f"recipe {recipe_name!r}")] if recipe_name and recipe_settings else []
+    loss_name = _probe(values, recipe + upper).get("loss", FIELDS["loss"].default)
     apply_layer(values, loss_defaults(loss_name), f"defaults of loss {loss_name!r}")
-    for layer, source in upper:
+    for layer, source in recipe + upper:
         apply_layer(values, layer, source)
     if values.get("model", model) != model:
         raise UserError(f"config says model {values['model']!r} but the command trains {model!r}")
@@ -300,6 +304,13 @@ def resolve(
     if "epochs" in flags and "steps" not in flags and "steps" not in sets:
         values["steps"] = 0
     return validate(RunConfig(**values))
+
+
+def _probe(values: dict[str, Any], layers: list[tuple[dict[str, Any], str]]) -> dict[str, Any]:
+    probe = dict(values)
+    for layer, source in layers:
+        apply_layer(probe, layer, source)
+    return probe
 
 
 def from_dict(data: dict[str, Any], source: str) -> RunConfig:

@@ -24,7 +24,15 @@ import pluggy
 if TYPE_CHECKING:  # the types only: importing the contract stays cheap
     import typer
 
-    from gantool.specs import DataKindSpec, DatasetSpec, FeatureExtractorSpec, LoggerSpec, LossSpec, ModelSpec
+    from gantool.specs import (
+        DataKindSpec,
+        DatasetSpec,
+        FeatureExtractorSpec,
+        LoggerSpec,
+        LossSpec,
+        ModelSpec,
+        RecipeSpec,
+    )
 
 hookspec = pluggy.HookspecMarker("gantool")
 
@@ -66,6 +74,12 @@ def register_data_kinds(register: Callable[[DataKindSpec], None]) -> None:
 @hookspec
 def register_loggers(register: Callable[[LoggerSpec], None]) -> None:
     """Register training loggers: call `register(LoggerSpec(...))` for each."""
+
+
+@hookspec
+def register_recipes(register: Callable[[RecipeSpec], None]) -> None:
+    """Register named bundles of settings: call `register(RecipeSpec(...))` for each. A
+    recipe may be for any model, also another plugin's."""
 
 
 # -- what a plugin adds to the command line --------------------------------------------------

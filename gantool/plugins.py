@@ -42,6 +42,7 @@ from gantool.specs import (
     LoggerSpec,
     LossSpec,
     ModelSpec,
+    RecipeSpec,
     check_name,
 )
 
@@ -56,6 +57,7 @@ KINDS: dict[str, tuple[str, type]] = {
     "feature extractor": ("register_feature_extractors", FeatureExtractorSpec),
     "logger": ("register_loggers", LoggerSpec),
     "data kind": ("register_data_kinds", DataKindSpec),
+    "recipe": ("register_recipes", RecipeSpec),
 }
 
 
@@ -113,6 +115,20 @@ def _check_callables(kind: str, spec: Any) -> None:
             raise ValueError(f"{kind} {spec.name!r}: flag {flag.flag!r} must start with -- and name a config key")
 
 
+def _check_recipe(spec: RecipeSpec) -> None:
+    """A recipe's settings must be config keys, checked when it registers, not when used."""
+    from gantool.config import apply_layer
+
+    if not isinstance(spec.settings, dict) or not spec.settings:
+        raise ValueError(f"recipe {spec.key!r} has no settings")
+    if "model" in spec.settings or "recipe" in spec.settings:
+        raise ValueError(f"recipe {spec.key!r}: its settings may not set the model or another recipe")
+    try:
+        apply_layer({}, spec.settings, f"recipe {spec.key!r}")
+    except UserError as exc:
+        raise ValueError(str(exc)) from None
+
+
 def split_name(text: str) -> tuple[str, str | None]:
     """`NAME[:ARG]` -> (NAME, ARG), ARG None without a colon: how datasets (`folder:PATH`) and
     feature extractors (`onnx:PATH`) are named. Only the first colon splits, so ARG may hold
@@ -141,26 +157,40 @@ class Registry:
         if not spec.summary:
             raise ValueError(f"{kind} {spec.name!r} is incomplete: missing summary")
         _check_callables(kind, spec)
-        key = (kind, spec.name)
+        if kind == "recipe":
+            _check_recipe(spec)
+        name = spec.key if kind == "recipe" else spec.name
+        key = (kind, name)
         previous = self.owner.get(key)
         if key in self.clashes:
             self.clashes[key].append(plugin)
             return False
         if previous is not None:
             if previous == plugin:
-                raise ValueError(f"{kind} {spec.name!r} is registered twice")
+                raise ValueError(f"{kind} {name!r} is registered twice")
             if self._is_builtin(previous):
-                self.plugins[plugin].notes.append(f"{kind} {spec.name!r} is a built-in's name; not registered")
+                self.plugins[plugin].notes.append(f"{kind} {name!r} is a built-in's name; not registered")
                 return False
-            del self.specs[kind][spec.name], self.owner[key]
+            del self.specs[kind][name], self.owner[key]
             self.clashes[key] = [previous, plugin]
             return False
         info = self.plugins.get(plugin)
         if info is not None and not info.builtin:
             spec = _guarded(kind, spec, info)
-        self.specs[kind][spec.name] = spec
+        self.specs[kind][name] = spec
         self.owner[key] = plugin
         return True
+
+    def recipe(self, model: str, name: str) -> RecipeSpec:
+        """The recipe `name` of `model`, or one line listing the model's recipes."""
+        found = self.specs["recipe"].get(f"{model}/{name}")
+        if found is not None:
+            return found
+        if ("recipe", f"{model}/{name}") in self.clashes:
+            self.get("recipe", f"{model}/{name}")  # says who clashes
+        own = sorted(r.name for r in self.specs["recipe"].values() if r.model == model)
+        raise UserError(f"unknown recipe {name!r} for model {model!r}; "
+                        + (f"its recipes: {', '.join(own)}" if own else "it has none") + " (`gantool recipes`)")
 
     def _is_builtin(self, plugin: str) -> bool:
         info = self.plugins.get(plugin)
@@ -350,7 +380,7 @@ class Plugins:
 
                     def register(spec: Any, _kind: str = kind) -> None:
                         if self.registry.add(_kind, spec, plugin_name):
-                            added.append((_kind, spec.name))
+                            added.append((_kind, spec.key if _kind == "recipe" else spec.name))
 
                     impl.function(register=register)
         except Exception as exc:

@@ -294,6 +294,28 @@ class LoggerSpec:
     requires: tuple[str, ...] = ()  # importable packages it needs; checked before the run folder exists
 
 
+@dataclass(frozen=True)
+class RecipeSpec:
+    """A named bundle of settings for one model: `gantool train MODEL --recipe NAME`.
+
+    `settings` are config keys as `--set` takes them (`lr`, `loss`, `model.hidden`, ...);
+    they sit above the model's and the loss's defaults and below a config file, flags and
+    `--set`, so anything can still be changed on top. `results` says what the recipe reached,
+    measured (docs/benchmarks.md keeps the details), so users can pick one by its numbers.
+    """
+
+    name: str
+    model: str
+    summary: str
+    settings: dict[str, Any]
+    results: str = ""
+
+    @property
+    def key(self) -> str:
+        """The registry name: recipes are per model (`toy/r1-ema`), so two models may share one."""
+        return f"{self.model}/{self.name}"
+
+
 def lazy(module: str, attr: str) -> Callable[..., Any]:
     """A callable that imports `module.attr` on first use; keeps torch out of start-up."""
 

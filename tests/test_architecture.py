@@ -29,7 +29,8 @@ LAYERS: list[set[str]] = [
     {"export"},
     {"runtime"},  # sample
     {"run"},  # the run directory, the hand-off between the stages
-    {"plugins", "config"},  # the host and the run config
+    {"plugins"},  # the host: the registry checks a recipe's settings against the config's keys
+    {"config"},  # the run config
     {"hookspecs"},  # the plugin contract: the hooks, typed by ...
     {"specs", "protocols"},  # ... what is registered and what it implements
     {"core"},

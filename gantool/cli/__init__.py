@@ -42,6 +42,7 @@ def build_app() -> typer.Typer:
         plot,
         plugin_new,
         plugins_cmd,
+        recipes_cmd,
         sample,
         train,
     )
@@ -64,6 +65,7 @@ def build_app() -> typer.Typer:
     monitor.register(app)
     plot.register(app)
     plugins_cmd.register(app)
+    recipes_cmd.register(app)
     checks.register(app)
     bench.register(app)
     plugin_new.register(app)

@@ -53,7 +53,8 @@ def new_run(registry: Registry, model: str, config_file: Path | None, flags: dic
     from gantool.train.trainer import Trainer
 
     spec = registry.get("model", model)
-    cfg = resolve(model, spec.defaults, lambda name: registry.get("loss", name).defaults, config_file, flags, sets)
+    cfg = resolve(model, spec.defaults, lambda name: registry.get("loss", name).defaults, config_file, flags, sets,
+                  lambda name: registry.recipe(model, name).settings)
     loss = registry.get("loss", cfg.loss)
     data = load_data(registry, cfg)
     # build everything before creating the run folder, so a bad input leaves nothing behind
