@@ -112,3 +112,16 @@ def test_refusals_are_one_line(tmp_path, corpus, args, message):
     refused = gantool("train", *args, *data, "--steps", "1", cwd=tmp_path)
     assert refused.returncode == 2 and message in refused.stderr, refused.stderr
     assert "Traceback" not in refused.stderr and not (tmp_path / "runs").exists()
+
+
+def test_the_paper_recipe_builds_the_papers_networks(tmp_path):
+    """`--recipe paper`: SeqGAN's 12 filter sizes and widths, its rates and schedule."""
+    done = gantool("train", "seqgan", "--recipe", "paper", "--set", "data.sequences=64", "--steps", "1",
+                   "--name", "paper", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    state = checkpoint(tmp_path / "runs/seqgan/paper")
+    widths = [state["discriminator"][f"convs.{i}.weight"].shape[:3:2] for i in range(12)]
+    assert widths == [(w, k) for w, k in zip((100, 200, 200, 200, 200, 100, 100, 100, 100, 100, 160, 160),
+                                             (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 15, 20))]
+    options = state["model_args"]["options"]
+    assert (options["mle_steps"], options["d_steps"], options["g_every"], options["rollouts"]) == (12500, 47000, 4688, 16)
