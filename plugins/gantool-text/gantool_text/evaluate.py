@@ -46,7 +46,7 @@ def evaluate_tokens(registry, sampler, out_dir: Path, settings, *, data: str | N
     if md.get("oracle_seed") is not None:
         from gantool_text.oracle import Oracle
 
-        values["nll_oracle"] = Oracle.from_seed(int(md["oracle_seed"])).nll(fake)
+        values["nll_oracle"] = Oracle.recorded(int(md["oracle_seed"]), md.get("oracle_digest")).nll(fake)
     nll_file = sampler.path.with_name(f"{sampler.path.stem}-nll.onnx")
     notes = []
     if nll_file.is_file():

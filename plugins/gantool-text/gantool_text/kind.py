@@ -107,6 +107,7 @@ def onnx_metadata(module, args, cfg) -> dict[str, str]:
     vocab = Vocab.from_json(args.options["vocab"])
     md = {"vocab": json.dumps(list(vocab.tokens)), "pad_id": str(vocab.pad_id), "eos_id": str(vocab.eos_id),
           "max_len": str(args.data_dim), "separator": vocab.separator, "value_range": "token ids"}
-    if "oracle_seed" in args.options:
-        md["oracle_seed"] = str(args.options["oracle_seed"])
+    for key in ("oracle_seed", "oracle_digest"):
+        if key in args.options:
+            md[key] = str(args.options[key])
     return md

@@ -256,8 +256,11 @@ def prepare(args: ModelArgs, data) -> ModelArgs:
     if vocab is None:
         raise UserError(f"{PLUGIN}: the training data carries no vocabulary (use a gantool-text dataset)")
     options = {**args.options, "vocab": vocab.to_json()}
-    if getattr(data, "oracle_seed", None) is not None:
+    if getattr(data, "oracle_seed", None) is not None:  # the oracle is rebuilt from its seed, checked by digest
+        from gantool_text.oracle import Oracle
+
         options["oracle_seed"] = int(data.oracle_seed)
+        options["oracle_digest"] = Oracle.from_seed(data.oracle_seed).digest()
     return dataclasses.replace(args, latent_dim=int(data.x.shape[1]), options=options)
 
 

@@ -39,6 +39,17 @@ class Oracle:
         return cls(draw(VOCAB, EMBED), draw(EMBED + HIDDEN, 4 * HIDDEN), draw(4 * HIDDEN), draw(HIDDEN, VOCAB),
                    draw(VOCAB))
 
+    @classmethod
+    def recorded(cls, seed: int, digest: str | None) -> Oracle:
+        """The oracle a run recorded, refused if this numpy no longer rebuilds the same weights."""
+        oracle = cls.from_seed(seed)
+        if digest is not None and oracle.digest() != digest:
+            from gantool import UserError
+
+            raise UserError(f"gantool-text: oracle {seed} rebuilds with digest {oracle.digest()}, the run recorded "
+                            f"{digest} (a different numpy random generator?)")
+        return oracle
+
     def digest(self) -> str:
         h = hashlib.sha256()
         for a in (self.embedding, self.w, self.b, self.w_out, self.b_out):

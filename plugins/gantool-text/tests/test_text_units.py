@@ -78,6 +78,9 @@ def test_oracle_is_a_function_of_its_seed():
     assert data.oracle_seed == 3 and len(data.vocab) == 5000 and data.vocab.eos_id == -1
     oracle = Oracle.from_seed(3)
     assert oracle.digest() == Oracle.from_seed(3).digest() != Oracle.from_seed(4).digest()
+    assert Oracle.recorded(3, oracle.digest()).digest() == oracle.digest()
+    with pytest.raises(UserError, match="the run recorded 0123"):
+        Oracle.recorded(3, "0123")
     uniform = np.random.default_rng(0).integers(0, 5000, (64, 20))
     assert oracle.nll(data.x) + 2 < oracle.nll(uniform)  # its own samples are far likelier
     with pytest.raises(UserError, match="oracle:SEED takes an integer"):
