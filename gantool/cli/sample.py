@@ -97,13 +97,7 @@ def register(app: typer.Typer) -> None:
         chosen = sampler.check_labels(chosen, n)  # a conditional model with none asked for cycles classes
 
         if interpolate is not None:
-            from gantool.runtime.interpolate import walk_frames
-
-            with sampling_progress(n * interpolate, batch_size) as advance:
-                frames = walk_frames(sampler, n, seed, interpolate, chosen, columns, batch_size, advance)
-            outputs.write_gif(frames, output)
-            _note(err, sampler)
-            err.print(f"wrote {interpolate} frames of {n} samples to {output} ({sampler.provider})")
+            _walk(err, sampler, output, n, seed, interpolate, chosen, columns, batch_size)
             return
 
         z = sampler.latents(n, seed)
@@ -112,6 +106,18 @@ def register(app: typer.Typer) -> None:
         outputs.write_samples(sampler, out, output, fmt, columns, z, chosen)
         _note(err, sampler)
         err.print(f"wrote {n} samples to {output} ({sampler.provider}, seed {seed})")
+
+
+def _walk(err, sampler, output: Path, n: int, seed: int, steps: int, chosen, columns, batch_size: int) -> None:
+    """`--interpolate STEPS`: a GIF walking between two latents, `n` samples a frame."""
+    from gantool.runtime import outputs
+    from gantool.runtime.interpolate import walk_frames
+
+    with sampling_progress(n * steps, batch_size) as advance:
+        frames = walk_frames(sampler, n, seed, steps, chosen, columns, batch_size, advance)
+    outputs.write_gif(frames, output)
+    _note(err, sampler)
+    err.print(f"wrote {steps} frames of {n} samples to {output} ({sampler.provider})")
 
 
 def _style_mix(err, sampler, output: Path, n: int, seed: int, cutoff: int | None, force: bool) -> None:
