@@ -31,6 +31,9 @@ ORDERS = (2, 3, 4, 5)
 def evaluate_tokens(registry, sampler, out_dir: Path, settings, *, data: str | None = None,
                     progress=None) -> EvalResult:
     start = time.perf_counter()
+    if settings.chosen:  # gantool's --metrics parser knows only the image metrics so far
+        raise UserError(f"{PLUGIN}: a token generator is scored by nll_oracle, nll_test, bleu2-5 and selfbleu2-5 "
+                        f"together; drop --metrics {','.join(settings.chosen)}")
     md = sampler.info.metadata
     vocab = vocab_of(md, sampler.path)
     reference = data or md.get("dataset")

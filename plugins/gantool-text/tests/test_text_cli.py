@@ -66,6 +66,8 @@ def test_mle_previews_exports_samples_and_evaluates(tmp_path, mle_run, no_torch)
     values = json.loads(next((mle_run / "eval").glob("*.json")).read_text())["values"]
     assert {"nll_test", "bleu2", "bleu5", "selfbleu2", "selfbleu5"} <= values.keys()
     assert 0 < values["bleu2"] <= 1 and values["nll_test"] > 0
+    refused = gantool("eval", str(mle_run), "--metrics", "fid", cwd=tmp_path)
+    assert refused.returncode == 2 and "drop --metrics fid" in refused.stderr, refused.stderr
     curve = gantool("text-curve", str(mle_run), "-n", "40", "--temperatures", "0.5,1,2", "--order", "2",
                     "-o", "curve.png", cwd=tmp_path, env=env)
     assert curve.returncode == 0, curve.stderr
