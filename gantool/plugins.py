@@ -12,8 +12,9 @@ The host is sealed against plugins that go wrong:
   reuses a built-in's name loses that one name, with a note;
 - commands are added through a scratch app that must build before it joins the real one,
   and may not take a built-in's or another plugin's command name;
-- an exception inside a third-party plugin's factories (model build, loss, dataset load,
-  training step) is a PluginError naming the plugin, not a bare traceback.
+- an exception inside a third-party plugin's factories (model build, loss factory, dataset
+  load, the training step's factory) is a PluginError naming the plugin, not a bare
+  traceback; what those build then runs unwrapped in the loop.
 """
 
 from __future__ import annotations

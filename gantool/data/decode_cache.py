@@ -53,7 +53,7 @@ from gantool.data.images import fit_pil
 VERSION = 1  # the cache layout
 # how pixels are made (gantool.data.images.to_8bit / fit_pil, the JPEG draft scale): bump it
 # when they change, so every cache decoded the old way is decoded again
-DECODER = 1
+DECODER = 2  # 2: 32-bit and float grey images scaled by their mode, not their pixels
 INLINE_BELOW = 256  # fewer files than this decode in this process: a pool costs more to start
 DECODE_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, zipfile.BadZipFile,
                  Image.DecompressionBombError)

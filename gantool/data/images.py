@@ -11,17 +11,17 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageOps
 
-WIDE_GREY = {"I;16": 65535.0, "I;16B": 65535.0, "I;16L": 65535.0, "I;16N": 65535.0}
+WIDE_GREY = ("I;16", "I;16B", "I;16L", "I;16N")
 
 
 def to_8bit(img: Image.Image, channels: int) -> Image.Image:
     """`img` as mode "L" (channels 1) or "RGB" (channels 3); see the module docstring."""
     img = ImageOps.exif_transpose(img)
     if img.mode in WIDE_GREY or img.mode in ("I", "F"):
+        # the scale comes from the mode, never from the pixels, so every image of a dataset gets
+        # the same one: 16-bit and 32-bit integers as 16-bit (what PNG and TIFF hold), floats as [0, 1]
         arr = np.asarray(img, dtype=np.float64)
-        top = WIDE_GREY.get(img.mode) or (65535.0 if img.mode == "I" and arr.max() > 255 else 255.0)
-        if img.mode == "F":
-            top = 1.0 if arr.max() <= 1.0 else 255.0
+        top = 1.0 if img.mode == "F" else 65535.0
         img = Image.fromarray(np.clip(np.rint(arr * (255.0 / top)), 0, 255).astype(np.uint8), "L")
     if img.mode == "P":
         img = img.convert("RGBA" if "transparency" in img.info else "RGB")

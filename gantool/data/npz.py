@@ -63,7 +63,12 @@ def _open(path: Path, source: str):
         raise UserError(f"{source} is neither an .npz (a zip of arrays, from numpy.savez) nor an .npy file")
     try:
         loaded = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+    except ValueError as exc:
+        if "Object arrays" in str(exc):  # an .npy of objects is refused at load, not at access
+            raise UserError(f"{source} holds Python objects, not numbers; save it as a numeric array "
+                            "(uint8 or float images)") from None
+        raise UserError(f"{source} is not a readable .npz or .npy ({str(exc).splitlines()[0][:120]})") from None
+    except (OSError, zipfile.BadZipFile, EOFError) as exc:
         raise UserError(f"{source} is not a readable .npz ({str(exc).splitlines()[0][:120]})") from None
     if isinstance(loaded, np.ndarray):  # an .npy: the images alone
         return contextlib.nullcontext({"x": loaded})

@@ -55,7 +55,7 @@ def save(state: dict[str, Any], folder: Path, step: int, keep_step_file: bool, k
     except OSError:
         _write(periodic, lambda fh: torch.save(state, fh))
     if keep:
-        prune(folder, keep)
+        prune(folder, keep, step)
     return periodic
 
 
@@ -78,17 +78,41 @@ def _chain(exc: BaseException):
         exc = exc.__cause__ or exc.__context__
 
 
+def step_of(path: Path) -> int:
+    """The step in a periodic checkpoint's name (`step-0000012.pt` -> 12; -1 if none)."""
+    digits = Path(path).stem.removeprefix("step-")
+    return int(digits) if digits.isdigit() else -1
+
+
 def step_files(folder: Path) -> list[Path]:
-    """The periodic checkpoints in `folder`, oldest first."""
-    return sorted(p for p in Path(folder).glob("step-*.pt") if p.is_file())
+    """The periodic checkpoints in `folder`, oldest first (by step, not by name)."""
+    return sorted((p for p in Path(folder).glob("step-*.pt") if p.is_file() and step_of(p) >= 0), key=step_of)
 
 
-def prune(folder: Path, keep: int) -> list[Path]:
-    """Delete all but the newest `keep` step files (last.pt is another name, never touched)."""
-    doomed = step_files(folder)[:-keep] if keep > 0 else []
+def prune(folder: Path, keep: int, step: int) -> list[Path]:
+    """Delete all but the newest `keep` step files up to `step`, the one just written (which
+    always stays); last.pt is another name and never touched."""
+    ours = [p for p in step_files(folder) if step_of(p) <= step]
+    doomed = ours[:-keep] if keep > 0 else []
     for path in doomed:
         path.unlink(missing_ok=True)
     return doomed
+
+
+def set_aside_later(folder: Path, step: int) -> Path | None:
+    """Resuming from an earlier checkpoint abandons the step files after it: they move into
+    `abandoned-<time>/` (never deleted), so they cannot be pruned as 'newest' or mistaken
+    for this history's. Returns that folder, or None when there were none."""
+    import time
+
+    later = [p for p in step_files(folder) if step_of(p) > step]
+    if not later:
+        return None
+    aside = Path(folder) / f"abandoned-{time.strftime('%Y%m%d-%H%M%S')}"
+    aside.mkdir(exist_ok=True)
+    for path in later:
+        os.replace(path, aside / path.name)
+    return aside
 
 
 def find(path: Path) -> Path:

@@ -5,10 +5,11 @@ Polling is a stat() at most every `interval` seconds (tail.FileTail); only new c
 lines count, and what the file held before the poller was made is history. Anyone can
 write this file, so it is read defensively: lines are cut at MAX_LINE bytes and one poll
 reads at most MAX_READ; a line still missing its newline at the next poll is taken as
-ended (`printf junk >> control` must not swallow the next command); a line that is no
-command is never obeyed, but reported through `ignored` (a typo never stops a run, and
-never goes unnoticed). A known command glued to junk before it (`junksample`, from a
-`printf` without newline followed by an `echo` within one poll) is still obeyed.
+ended (`printf junk >> control` must not swallow the next command). A line that ends in a
+command word is obeyed as that command (`junksample`: a `printf` without newline followed by
+an `echo` within one poll), the junk before it reported; note that this makes `nostop` a
+stop. Any other line is never obeyed, but reported through `ignored` (a typo never stops a
+run, and never goes unnoticed).
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ def acquire(run: Path) -> None:
     except OSError as exc:
         raise UserError(f"cannot write to run directory {run} ({exc.strerror}); nothing was changed") from None
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        _lock_briefly_retrying(fd)
     except OSError as exc:
         holder = _read_pid(fd)
         os.close(fd)
@@ -50,6 +50,21 @@ def acquire(run: Path) -> None:
     os.ftruncate(fd, 0)
     os.write(fd, f"{os.getpid()}\n".encode())
     _HELD[key] = fd
+
+
+def _lock_briefly_retrying(fd: int, tries: int = 5) -> None:
+    """flock, retried for ~0.1 s: `holder()` (the monitor) takes a shared lock for an instant
+    to look, which must not make a trainer starting at that moment refuse itself."""
+    import time
+
+    for attempt in range(tries):
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if attempt == tries - 1:
+                raise
+            time.sleep(0.02)
 
 
 def release(run: Path) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from gantool.run import lock
 from gantool.run.layout import SAMPLE_GLOB, RunLayout
 from gantool.run.tail import FileTail
 from gantool.run.writer import writer_pid
@@ -226,7 +227,9 @@ class RunView:
     def state(self) -> str:
         """The state a user should see: a `running` run whose writer is gone is `stale`."""
         state = self.status.get("state", "unknown")
-        if state in ("running", "paused") and writer_pid(self.status) is None:
+        # no heartbeat for a while, and no process holds the run's lock: a trainer suspended
+        # with Ctrl-Z still holds it, and is alive, not crashed
+        if state in ("running", "paused") and writer_pid(self.status) is None and lock.holder(self.path) is None:
             return "stale"
         return state
 

@@ -20,8 +20,10 @@ from gantool.train.build import TrainingParts
 
 
 def _optimizer_tensors(optimizer: torch.optim.Optimizer) -> Iterator[torch.Tensor]:
+    # the moments, not the `step` counter: that one stays on the CPU beside CUDA moments
+    # (Adam and RMSprop unless fused or capturable), and a count is finite anyway
     for state in optimizer.state.values():
-        yield from (v for v in state.values() if torch.is_tensor(v) and v.is_floating_point())
+        yield from (v for key, v in state.items() if key != "step" and torch.is_tensor(v) and v.is_floating_point())
 
 
 def groups(parts: TrainingParts) -> Iterator[tuple[str, Iterable[torch.Tensor]]]:

@@ -8,7 +8,16 @@ KeyboardInterrupt in a RuntimeError of its own); divergence names the last good 
 
 from __future__ import annotations
 
+import errno
+
 from gantool.core.errors import RunAborted, TrainingDiverged, UserError
+
+# what a full or read-only disk raises while the run writes its files: one line, not a traceback
+DISK_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+def _disk(exc: BaseException) -> OSError | None:
+    return exc if isinstance(exc, OSError) and exc.errno in DISK_ERRNOS else None
 
 
 def _kept(last_checkpoint: str | None) -> str:
@@ -25,6 +34,9 @@ def ending(exc: BaseException, aborted: bool, step: int, last_checkpoint: str | 
         return "interrupted", "aborted by a second Ctrl-C before a checkpoint was saved"
     if isinstance(exc, UserError):  # e.g. a checkpoint the disk had no room for: the same line everywhere
         return "failed", str(exc)
+    if (disk := _disk(exc)) is not None:
+        return "failed", (f"could not write {disk.filename or 'a run file'} ({disk.strerror}); the previous "
+                          f"checkpoint is kept: {_kept(last_checkpoint)}")
     return "failed", f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
@@ -34,5 +46,7 @@ def replacement(exc: BaseException, aborted: bool, step: int, last_checkpoint: s
         return RunAborted(ending(exc, aborted, step, last_checkpoint)[1])
     if isinstance(exc, TrainingDiverged):
         return TrainingDiverged(ending(exc, aborted, step, last_checkpoint)[1])
+    if _disk(exc) is not None:
+        return UserError(ending(exc, aborted, step, last_checkpoint)[1])
     return None
 

@@ -81,7 +81,7 @@ def resume_checkpoint(path: Path, start: Path | None) -> Path:
         if not Path(path).is_dir():
             raise UserError("--from picks a checkpoint of a run: give the run directory to --resume")
         folder = Path(path) / "checkpoints"
-        candidates = [Path(start), Path(path) / start, folder / start]
+        candidates = [folder / start, Path(path) / start, Path(start)]  # the run's own first
         found = next((c for c in candidates if c.is_file()), None)
         if found is None:
             names = ", ".join(p.name for p in checkpoint.step_files(folder)) or "none"
@@ -110,7 +110,7 @@ def _load_for_resume(ckpt_path: Path, run_path: Path) -> dict[str, Any]:
 
 def resume_run(registry: Registry, path: Path, flags: dict[str, Any], reporter, dist: Dist = Dist(),
                start: Path | None = None):
-    from gantool.run import RunDir, SilentRunDir, recorded_providers
+    from gantool.run import RunDir, SilentRunDir, checkpoint, recorded_providers
     from gantool.train.trainer import Trainer
 
     ckpt_path = resume_checkpoint(path, start)
@@ -139,7 +139,10 @@ def resume_run(registry: Registry, path: Path, flags: dict[str, Any], reporter, 
     dropped = run.trim_metrics(trainer.step)
     run.repair_events()
     run.remove_temp_files()
+    aside = checkpoint.set_aside_later(run.checkpoints, trainer.step)
     run.write_config(config_toml(cfg, registry))
     trainer.last_checkpoint = str(ckpt_path.relative_to(run.path))
     reporter.message(f"resuming {run.path} at step {trainer.step}" + (f" ({dropped} later metric lines dropped)" if dropped else ""))
+    if aside is not None:
+        reporter.message(f"the later checkpoints of the abandoned history are in {aside}")
     return trainer, run, total, True

@@ -192,6 +192,8 @@ class Trainer:
                 try:
                     self._start(resumed)
                     state = self._loop()
+                    if self.dist.is_main:  # loggers may still write: before the lock is given up
+                        self.callbacks.fire("on_train_end", self, state=state)
                 except BaseException as exc:
                     self._fail(*outcome.ending(exc, self.commands.aborted, self.step, self.last_checkpoint))
                     raise
@@ -204,8 +206,6 @@ class Trainer:
             self.received_signal = self.commands.received_signal
             self.reporter.close()
             self.run.release_lock()
-        if self.dist.is_main:
-            self.callbacks.fire("on_train_end", self, state=state)
         return state
 
     def _fail(self, state: str, reason: str) -> None:

@@ -25,6 +25,7 @@ CORRUPT = "runs/toy/corrupt"
 
 def _files(tmp: Path) -> None:
     np.savez(tmp / "objects.npz", x=np.array([{"a": 1}, None], dtype=object))
+    np.save(tmp / "objects.npy", np.array([{"a": 1}, None], dtype=object), allow_pickle=True)
     (tmp / "text.npz").write_text("not an archive\n")
     (tmp / "binary.csv").write_bytes(bytes(range(256)) * 8)
     (tmp / "typo.csv").write_text("a,b\n" + "".join(f"{i}.5,{i}\n" for i in range(40)) + "oops,3\n")
@@ -72,6 +73,7 @@ def snapshot(root: Path) -> dict[str, str]:
 # (case id, arguments, what the one line must contain, extra environment)
 CASES = [
     ("npz-object-array", ["train", "dcgan", "--data", "npz:objects.npz"], "holds Python objects", {}),
+    ("npy-object-array", ["train", "dcgan", "--data", "npz:objects.npy"], "holds Python objects", {}),
     ("npz-text-file", ["train", "dcgan", "--data", "npz:text.npz"], "neither an .npz", {}),
     ("npz-missing", ["train", "dcgan", "--data", "npz:missing.npz"], "does not exist", {}),
     ("csv-binary", ["train", "ctgan", "--data", "csv:binary.csv"], "binary file", {}),

@@ -80,3 +80,25 @@ def test_a_read_only_run_is_one_line_and_unchanged(tmp_path, read_only):
         with pytest.raises(UserError, match="cannot write to run directory"):
             RunDir.open(run.path)
     assert sorted(p.name for p in run.path.iterdir()) == ["checkpoints", "samples"]
+
+
+def test_the_monitor_sees_a_suspended_trainer_as_alive(tmp_path):
+    """No heartbeat for minutes, but the process holding the lock lives (Ctrl-Z): not stale."""
+    import json
+
+    from gantool.run import RunView
+
+    run = RunDir.create(tmp_path, "toy", "exp")
+    run.release_lock()
+    run.layout.status.write_text(json.dumps({"state": "running", "pid": 2**22 + 7, "heartbeat": time.time() - 600}))
+    dead = RunView(run.path)
+    dead.poll()
+    assert dead.state == "stale"  # nobody holds the lock: crashed
+    proc = _holder(run)
+    try:
+        view = RunView(run.path)
+        view.poll()
+        assert view.state == "running"
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)

@@ -270,10 +270,58 @@ def test_status_names_the_checkpoint_as_soon_as_it_is_written(tmp_path):
         _wait(lambda: (run / "checkpoints" / "step-0000007.pt").exists())
         send(run, "pause")
         _wait(lambda: _status(run)["state"] == "paused")
-        send(run, "checkpoint")
         step = _status(run)["step"]
-        _wait(lambda: _status(run)["last_checkpoint"] == f"checkpoints/step-{step:07d}.pt", timeout=1.5)
+        send(run, "checkpoint")
+        named = f"checkpoints/step-{step:07d}.pt"
+        _wait(lambda: any(e.get("path") == named for e in read_jsonl(run / "events.jsonl")))
+        # status.json is written before the event: not up to 2 s later with the next heartbeat
+        assert _status(run)["last_checkpoint"] == named
         send(run, "stop")
         assert proc.wait(timeout=60) == 0
     finally:
         proc.kill()
+
+
+def test_resuming_from_an_earlier_checkpoint_sets_the_later_ones_aside(tmp_path):
+    """--from step-10 with --keep-checkpoints 1: the abandoned history's step-20/30 must not
+    count as 'newest' and get this history's step-20 deleted."""
+    done = gantool("train", "toy", "--steps", "30", "--checkpoint-every", "10", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    run = tmp_path / "runs" / "toy" / "exp"
+    again = gantool("train", "--resume", str(run), "--from", "step-0000010.pt", "--steps", "25",
+                    "--keep-checkpoints", "1", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    ckpts = run / "checkpoints"
+    assert sorted(p.name for p in ckpts.glob("*.pt")) == ["last.pt", "step-0000020.pt"]
+    assert checkpoint.load(ckpts / "step-0000020.pt")["step"] == 20 and checkpoint.load(ckpts / "last.pt")["step"] == 25
+    aside = [p for p in ckpts.iterdir() if p.is_dir()]
+    assert len(aside) == 1 and sorted(p.name for p in aside[0].iterdir()) == ["step-0000020.pt", "step-0000030.pt"]
+    assert "abandoned history" in again.stdout
+
+
+def test_a_full_disk_while_writing_a_sample_grid_is_one_line_too(tmp_path, monkeypatch):
+    cfg = RunConfig(model="toy", data="ring", steps=40, batch_size=32, latent_dim=2, log_every=100,
+                    checkpoint_every=4, sample_every=6, sample_count=16)
+    trainer = Trainer(cfg, registry().get("model", "toy"), registry().get("loss", "bce"), load_ring(None, DataRequest()))
+    run = RunDir.create(tmp_path, "toy", "full")
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(run.samples / "step-0000006.png"))
+
+    monkeypatch.setattr(trainer.preview, "draw", full)
+    with pytest.raises(UserError) as caught:
+        trainer.fit(run, 40)
+    assert str(caught.value) == (f"could not write {run.samples / 'step-0000006.png'} (No space left on device); "
+                                 "the previous checkpoint is kept: checkpoints/step-0000004.pt")
+    assert _status(run.path)["reason"] == str(caught.value)
+
+
+def test_the_moment_state_skips_the_step_counter():
+    """Adam keeps `step` on the CPU beside CUDA moments: the finiteness check must not mix them."""
+    net = torch.nn.Linear(2, 1)
+    opt = torch.optim.Adam(net.parameters())
+    net(torch.ones(1, 2)).sum().backward()
+    opt.step()
+    from gantool.train.health import _optimizer_tensors
+
+    assert [t.dim() for t in _optimizer_tensors(opt)] == [2, 2, 1, 1]  # exp_avg, exp_avg_sq of weight and bias
