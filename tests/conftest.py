@@ -77,6 +77,22 @@ def read_only():
     return make
 
 
+def wait_until(predicate, timeout: float = 60.0, poll: float = 0.05) -> None:
+    """Poll `predicate` until it holds, for a file another process is writing (a missing or
+    half-written file counts as not yet); fails the test after `timeout` seconds."""
+    import time
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            if predicate():
+                return
+        except (FileNotFoundError, json.JSONDecodeError):
+            pass
+        time.sleep(poll)
+    raise AssertionError("timed out waiting")
+
+
 def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 

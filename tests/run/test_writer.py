@@ -23,7 +23,7 @@ from gantool.plugins import registry
 from gantool.run import RunDir, SilentRunDir, send, writer_pid
 from gantool.specs import DataRequest, LossSpec
 from gantool.train.trainer import Trainer
-from tests.conftest import gantool, read_jsonl
+from tests.conftest import gantool, read_jsonl, wait_until
 
 
 def test_run_directory_contract(tmp_path, tiny_images):
@@ -72,16 +72,7 @@ def _start(tmp_path, *extra) -> subprocess.Popen:
     )
 
 
-def _wait(predicate, timeout=60.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            if predicate():
-                return
-        except (FileNotFoundError, json.JSONDecodeError):
-            pass
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting")
+_wait = wait_until
 
 
 def _status(run):

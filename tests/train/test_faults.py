@@ -27,7 +27,7 @@ from gantool.run import RunDir, checkpoint, send
 from gantool.specs import DataRequest, LossSpec
 from gantool.train import health
 from gantool.train.trainer import Trainer
-from tests.conftest import gantool, read_jsonl
+from tests.conftest import gantool, read_jsonl, wait_until
 
 
 def _popen(tmp_path: Path, *args: str) -> subprocess.Popen:
@@ -37,15 +37,7 @@ def _popen(tmp_path: Path, *args: str) -> subprocess.Popen:
 
 
 def _wait(predicate, timeout: float = 120.0, poll: float = 0.05) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            if predicate():
-                return
-        except (FileNotFoundError, json.JSONDecodeError):
-            pass
-        time.sleep(poll)
-    raise AssertionError("timed out waiting")
+    wait_until(predicate, timeout, poll)
 
 
 def _status(run: Path) -> dict:
