@@ -187,8 +187,7 @@ class Trainer:
         self.run.acquire_lock()  # held already when the run came from RunDir.create/open
         self.commands = Commands(self.run.layout.control, self.dist)
         try:
-            # handlers stay while a failure is recorded: a further Ctrl-C cannot cut that short
-            with self.commands.signals():
+            with self.commands.signals():  # also while a failure is recorded: no Ctrl-C cuts that short
                 try:
                     self._start(resumed)
                     state = self._loop()
@@ -210,6 +209,8 @@ class Trainer:
 
     def _fail(self, state: str, reason: str) -> None:
         try:
+            if state == "aborted":  # a Ctrl-C inside mkstemp leaves a temp file atomic_write never saw
+                self.run.remove_temp_files()
             self.run.event(state, self.step, reason=reason)
             self._status(state, reason=reason)
         except OSError:  # the disk that failed the run may refuse these too; the original error is the news
@@ -263,8 +264,7 @@ class Trainer:
         return state
 
     def _start(self, resumed: bool) -> None:
-        """Before the first step: loggers (a failing one fails the run before it starts),
-        events, status and the RNG stream."""
+        """Before the first step: loggers (a failing one fails the run), events, status, RNG stream."""
         self.parts.ctx.view.total_steps = self.total  # instance noise anneals over the run
         if self.dist.is_main:
             for spec in self._logger_specs:
