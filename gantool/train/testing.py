@@ -40,6 +40,22 @@ def metric_keys(run: Path) -> set[str]:
     return {key for line in lines for key in json.loads(line)}
 
 
+def assert_same_state(a: Any, b: Any, where: str = "") -> None:
+    """Checkpoint parts equal bit for bit (tensors, dicts, lists, numbers), naming the first
+    difference: what an exact-resume test compares."""
+    if isinstance(a, torch.Tensor):
+        assert torch.equal(a, b), f"differs at {where}"
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys(), where
+        for key in a:
+            assert_same_state(a[key], b[key], f"{where}.{key}")
+    elif isinstance(a, (list, tuple)):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            assert_same_state(x, y, f"{where}[{i}]")
+    else:
+        assert a == b, f"differs at {where}: {a} != {b}"
+
+
 def largest_difference(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> float:
     """The largest absolute difference between two state dicts of the same network."""
     assert a.keys() == b.keys()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from gantool.train.testing import assert_same_state
 from tests.conftest import gantool, read_jsonl
 
 SMALL = {"dcgan": ["--set", "model.ngf=8", "--set", "model.ndf=8"], "gan": []}
@@ -14,18 +15,7 @@ def _state(path):
     return torch.load(path, weights_only=True)
 
 
-def _assert_same(a, b, where=""):
-    if isinstance(a, torch.Tensor):
-        assert torch.equal(a, b), f"differs at {where}"
-    elif isinstance(a, dict):
-        assert a.keys() == b.keys(), where
-        for k in a:
-            _assert_same(a[k], b[k], f"{where}.{k}")
-    elif isinstance(a, (list, tuple)):
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            _assert_same(x, y, f"{where}[{i}]")
-    else:
-        assert a == b, f"differs at {where}: {a} != {b}"
+_assert_same = assert_same_state
 
 
 @pytest.mark.parametrize("model", ["dcgan", "gan"])  # dcgan: BatchNorm; gan: dropout uses the RNG

@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import torch
+
+from gantool.train.testing import assert_same_state
 
 
 def gantool(*args: str, cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess:
@@ -42,16 +43,4 @@ MNIST_MIRROR = Path(os.environ.get("GANTOOL_TEST_MNIST_MIRROR", Path(__file__).r
                                    / "shared" / "data" / "mnist"))
 
 
-def same(a, b, where: str = "") -> None:
-    """Checkpoint parts equal bit for bit (tensors, dicts, lists, numbers), naming the first difference."""
-    if isinstance(a, torch.Tensor):
-        assert torch.equal(a, b), f"differs at {where}"
-    elif isinstance(a, dict):
-        assert a.keys() == b.keys(), where
-        for key in a:
-            same(a[key], b[key], f"{where}.{key}")
-    elif isinstance(a, (list, tuple)):
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            same(x, y, f"{where}[{i}]")
-    else:
-        assert a == b, f"differs at {where}: {a} != {b}"
+same = assert_same_state  # the shared comparison (gantool.train.testing)
