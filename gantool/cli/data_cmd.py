@@ -10,6 +10,7 @@ for `npz:`. Unreadable files are skipped and listed, as `--skip-bad` would. Torc
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ SHOWN = 10  # unreadable files listed by name; the rest are counted
 
 def _source(text: str) -> Any:
     """The decode_cache.Source for a folder or zip SRC, or None for another dataset."""
+    from gantool.core.errors import UserError
     from gantool.data.archive import zip_source
     from gantool.data.folder import folder_source
 
@@ -28,12 +30,22 @@ def _source(text: str) -> Any:
         return folder_source(Path(rest).expanduser())
     if kind == "zip" and rest:
         return zip_source(Path(rest).expanduser())
+    if rest and re.fullmatch(r"[A-Za-z0-9_.-]+", kind) and len(kind) > 1:  # NAME:ARG (a drive letter is a path)
+        return None
     path = Path(text).expanduser()
     if path.is_dir():
         return folder_source(path)
     if path.suffix.lower() == ".zip" and path.exists():
         return zip_source(path)
-    return None
+    if not _looks_like_path(text):
+        return None  # a dataset name
+    if not path.exists():
+        raise UserError(f"{path} does not exist (no such folder or file)")
+    raise UserError(f"{path} is neither a folder nor a .zip; an array file is read as npz:{path}")
+
+
+def _looks_like_path(text: str) -> bool:
+    return "/" in text or "\\" in text or text.startswith(("~", ".")) or Path(text).suffix != ""
 
 
 def _classes(labels: Any, num_classes: int) -> str:

@@ -30,8 +30,12 @@ CHUNK = 1 << 20
 class RemoteFile:
     """A file we know by content: where it lives and what it must hash to.
 
-    `gzip=True` means hosts serve `name + ".gz"` and the hash is of the decompressed bytes
-    (mirrors may recompress, so the compressed bytes are not pinned).
+    `gzip=True` means hosts serve `name + ".gz"`, the cache keeps the decompressed file and
+    the hash is of the decompressed bytes (mirrors may recompress, so the compressed bytes
+    are not pinned: MNIST). Without it the file is kept and verified exactly as served, so
+    a name ending in `.gz` or `.tar.gz` pins the compressed bytes (the hashes most datasets
+    publish: Fashion-MNIST, CIFAR). `mirror_folder` is the subfolder of a mirror looked in
+    first, for sets whose file names clash with another's (Fashion-MNIST's are MNIST's).
     """
 
     name: str
@@ -39,6 +43,7 @@ class RemoteFile:
     size: int
     hosts: tuple[str, ...]
     gzip: bool = False
+    mirror_folder: str = ""
 
 
 def sha256_file(path: Path) -> str:
@@ -57,6 +62,8 @@ def _sources(remote: RemoteFile) -> list[str]:
     """Candidate URLs or local paths, the mirror alone when one is configured."""
     names = [remote.name + ".gz", remote.name] if remote.gzip else [remote.name]
     mirror = os.environ.get(MIRROR_ENV)
+    if mirror and remote.mirror_folder:
+        names = [f"{remote.mirror_folder}/{n}" for n in names] + names
     if mirror:
         if "://" in mirror and not mirror.startswith("file://"):
             base = mirror.rstrip("/") + "/"
@@ -104,7 +111,7 @@ def _decompress_if_gzip(path: Path, remote: RemoteFile, source: str) -> None:
     and the half-written output never stays behind."""
     with open(path, "rb") as fh:
         magic = fh.read(2)
-    if magic != b"\x1f\x8b":
+    if not remote.gzip or magic != b"\x1f\x8b":  # kept as served: pinned by the bytes served
         return
     tmp = path.with_name(path.name + ".raw")
     try:

@@ -36,6 +36,27 @@ def register_datasets(register):
         arg_help="train|test",
     ))
     register(DatasetSpec(
+        name="fashion-mnist",
+        summary="Fashion-MNIST clothing photos, 28x28 grey, 10 classes (fashion-mnist:test); downloaded once, verified",
+        load=lazy("gantool.data.fashion_mnist", "load"),
+        options=(),
+        arg_help="train|test",
+    ))
+    register(DatasetSpec(
+        name="cifar10",
+        summary="CIFAR-10, 32x32 RGB, 10 classes (cifar10:test); the binary archive, downloaded once and verified",
+        load=lazy("gantool.data.cifar", "load_cifar10"),
+        options=(),
+        arg_help="train|test",
+    ))
+    register(DatasetSpec(
+        name="cifar100",
+        summary="CIFAR-100, 32x32 RGB, 100 fine classes (cifar100:test); the binary archive, downloaded once, verified",
+        load=lazy("gantool.data.cifar", "load_cifar100"),
+        options=(),
+        arg_help="train|test",
+    ))
+    register(DatasetSpec(
         name="stacked-mnist",
         summary="three MNIST digits as R, G, B: 1000 modes for measuring mode collapse (needs channels = 3)",
         load=lazy("gantool.data.stacked_mnist", "load"),

@@ -52,7 +52,8 @@ def fit_array(x: np.ndarray, size: int, channels: int) -> np.ndarray:
         if c == 1:
             x = np.repeat(x, 3, axis=1)
         else:  # ITU-R 601 luma, as PIL's "L" conversion
-            luma = (x[:, 0] * 299 + x[:, 1] * 587 + x[:, 2] * 114 + 500) // 1000
+            wide = x.astype(np.uint32)  # uint8 * 299 overflows (numpy 2 refuses it outright)
+            luma = (wide[:, 0] * 299 + wide[:, 1] * 587 + wide[:, 2] * 114 + 500) // 1000
             x = luma[:, None].astype(np.uint8)
     if (h, w) != (size, size):
         mode = "L" if channels == 1 else "RGB"

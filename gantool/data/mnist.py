@@ -1,6 +1,10 @@
-"""MNIST from its canonical hosts (or GANTOOL_DATA_MIRROR), verified by decompressed sha256."""
+"""MNIST from its canonical hosts (or GANTOOL_DATA_MIRROR), verified by decompressed sha256;
+the IDX reading that Fashion-MNIST shares."""
 
 from __future__ import annotations
+
+import gzip
+from pathlib import Path
 
 import numpy as np
 
@@ -25,21 +29,30 @@ FILES = {
 SPLITS = {"train": "train", "test": "t10k"}
 
 
-def read_idx(path) -> np.ndarray:
-    """An IDX file (big-endian header: magic with dtype and rank, then the dimensions)."""
-    raw = np.fromfile(path, dtype=np.uint8)
+def read_idx(path: Path) -> np.ndarray:
+    """An IDX file, or a gzipped one (big-endian header: magic with dtype and rank, then the
+    dimensions). The files reach here verified by hash, so the header is trusted."""
+    if str(path).endswith(".gz"):
+        raw = np.frombuffer(gzip.decompress(Path(path).read_bytes()), dtype=np.uint8)
+    else:
+        raw = np.fromfile(path, dtype=np.uint8)
     ndim = int(raw[3])
     dims = raw[4 : 4 + 4 * ndim].view(">u4").astype(int)
     return raw[4 + 4 * ndim :].reshape(dims)
 
 
-def load(arg: str | None, request: DataRequest) -> DataArrays:
-    split = arg or request.split
+def load_idx_set(name: str, title: str, files: dict[str, RemoteFile], split: str,
+                 request: DataRequest) -> DataArrays:
+    """A split of an MNIST-like set: `files` keyed `train-images`, `t10k-labels`, ..."""
     if split not in SPLITS:
-        raise UserError(f"mnist has splits 'train' and 'test', not {split!r} (use mnist:test)")
+        raise UserError(f"{name} has splits 'train' and 'test', not {split!r} (use {name}:test)")
     prefix = SPLITS[split]
-    root = cache_dir("data", "mnist", create=False)  # download.fetch makes it
-    images = read_idx(fetch(FILES[f"{prefix}-images"], root))
-    labels = read_idx(fetch(FILES[f"{prefix}-labels"], root)).astype(np.int64)
+    root = cache_dir("data", name, create=False)  # download.fetch makes it
+    images = read_idx(fetch(files[f"{prefix}-images"], root))
+    labels = read_idx(fetch(files[f"{prefix}-labels"], root)).astype(np.int64)
     x = fit_array(images[:, None], request.image_size, request.channels)
-    return DataArrays(x=x, kind="image", labels=labels, num_classes=10, description=f"MNIST {split} ({len(x)} images)")
+    return DataArrays(x=x, kind="image", labels=labels, num_classes=10, description=f"{title} {split} ({len(x)} images)")
+
+
+def load(arg: str | None, request: DataRequest) -> DataArrays:
+    return load_idx_set("mnist", "MNIST", FILES, arg or request.split, request)
