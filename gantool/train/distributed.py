@@ -23,11 +23,12 @@ import inspect
 import os
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
-
-import torch
+from typing import TYPE_CHECKING, Any, Callable
 
 from gantool.core.errors import UserError
+
+if TYPE_CHECKING:  # torch is imported where it is used: `gantool train`'s input errors need no torch
+    import torch
 
 
 @dataclass(frozen=True)
@@ -50,12 +51,18 @@ class Shard:
         return self.take(sample((n * self.world, *rest), **kwargs))
 
     def rand(self, n: int, *rest: int, **kwargs: Any) -> torch.Tensor:
+        import torch
+
         return self.draw(torch.rand, n, *rest, **kwargs)
 
     def randn(self, n: int, *rest: int, **kwargs: Any) -> torch.Tensor:
+        import torch
+
         return self.draw(torch.randn, n, *rest, **kwargs)
 
     def randint(self, low: int, high: int, n: int, *rest: int, **kwargs: Any) -> torch.Tensor:
+        import torch
+
         return self.draw(lambda size, **kw: torch.randint(low, high, size, **kw), n, *rest, **kwargs)
 
     def randn_like(self, x: torch.Tensor) -> torch.Tensor:
@@ -91,6 +98,8 @@ class Dist:
     def device(self, device: torch.device) -> torch.device:
         """One GPU per process: `cuda` means this process's local GPU."""
         if self.enabled and device.type == "cuda" and device.index is None:
+            import torch
+
             return torch.device("cuda", self.local_rank)
         return device
 
@@ -101,6 +110,8 @@ class Dist:
         if not self.enabled or td.is_initialized():
             return
         if device.type == "cuda":
+            import torch
+
             torch.cuda.set_device(device)
         td.init_process_group("nccl" if device.type == "cuda" else "gloo")
 

@@ -50,13 +50,14 @@ def total_steps(cfg: RunConfig, steps_per_epoch: int) -> int:
 def new_run(registry: Registry, model: str, config_file: Path | None, flags: dict[str, Any], sets: dict[str, Any], reporter,
             dist: Dist = Dist()):
     from gantool.run import RunDir, SilentRunDir
-    from gantool.train.trainer import Trainer
 
     spec = registry.get("model", model)
     cfg = resolve(model, spec.defaults, lambda name: registry.get("loss", name).defaults, config_file, flags, sets,
                   lambda name: registry.recipe(model, name).settings)
     loss = registry.get("loss", cfg.loss)
     data = load_data(registry, cfg)
+    from gantool.train.trainer import Trainer  # torch, only once the input has been checked
+
     # build everything before creating the run folder, so a bad input leaves nothing behind
     trainer = Trainer(cfg, spec, loss, data, reporter, dist)
     if not dist.is_main:
