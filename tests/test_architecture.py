@@ -23,6 +23,7 @@ LAYERS: list[set[str]] = [
     {"__main__"},
     {"cli"},
     {"models", "losses", "data"},  # the built-in plugins: they use the stages as any plugin would
+    {"rate"},  # human evaluation studies: draws images through runtime, the dashboard's graphics
     {"tui"},  # monitor
     {"train"},  # and `gantool bench`, which times the parts train builds
     {"metrics"},  # evaluate

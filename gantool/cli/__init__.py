@@ -42,6 +42,7 @@ def build_app() -> typer.Typer:
         plot,
         plugin_new,
         plugins_cmd,
+        rate_cmd,
         recipes_cmd,
         sample,
         train,
@@ -70,6 +71,7 @@ def build_app() -> typer.Typer:
     bench.register(app)
     plugin_new.register(app)
     data_cmd.register(app)
+    rate_cmd.register(app)
     get_plugins().add_commands(app)
     return app
 
