@@ -21,7 +21,7 @@ from tests.rate.conftest import tiny_generator
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium") or "/usr/bin/chromium", shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser():
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -95,3 +95,21 @@ def test_a_rater_answers_by_keyboard_reloads_halfway_and_the_report_counts_exact
     checks = [i for i, t in key.items() if t["attention"]]
     assert result["raters"][0]["missed"] == [i for i in checks if given[i] != "fake"]
     assert f"{result['values']['hype']:.3f}" in reported.stdout
+
+
+def test_the_exposure_time_hides_the_image_but_still_takes_the_answer(tmp_path, browser, mnist_mirror):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    study = tmp_path / "timed"
+    make_study(registry(), [tiny_generator(tmp_path / "g.onnx")], "mnist", StudySettings(n=4, exposure_ms=1500), study)
+    browser.get((study / "index.html").as_uri())
+    assert "1.5 s" in browser.find_element(By.ID, "intro").text
+    browser.find_element(By.ID, "start").click()
+    stage = browser.find_element(By.ID, "stage")
+    assert "hidden-image" not in stage.get_attribute("class")
+    WebDriverWait(browser, 10, poll_frequency=0.1).until(lambda d: "hidden-image" in stage.get_attribute("class"))
+    shoot(browser, "4-exposure-over")
+    browser.find_element(By.ID, "choice-1").click()  # the buttons answer too
+    assert browser.find_element(By.ID, "progress").text == "1 / 5"
+    assert "hidden-image" not in browser.find_element(By.ID, "stage").get_attribute("class")  # the next image shows
