@@ -26,6 +26,9 @@ STATE_STYLE = {"running": "green", "paused": "yellow", "finished": "blue", "stop
 LIVE = ("running", "paused")  # states whose speed and ETA mean something
 SMOOTHING = [0.0, 0.25, 0.5, 0.75, 0.95]
 DISCOVER_EVERY = 4  # polls between looks for new runs in a project folder
+# scalars a model logs to say where its training stands (progan's growing: the level, 4 px
+# being 0, and the fade-in's alpha); the info line shows their latest values beside the step
+PROGRESS_KEYS = ("level", "alpha")
 
 
 def _duration(seconds: float | None) -> str:
@@ -34,6 +37,13 @@ def _duration(seconds: float | None) -> str:
     seconds = int(seconds)
     h, rem = divmod(seconds, 3600)
     return f"{h}:{rem // 60:02d}:{rem % 60:02d}" if h else f"{rem // 60}:{rem % 60:02d}"
+
+
+def _progress(values: dict) -> str:
+    """'  level 2  alpha 0.50': each progress scalar's latest value (a metrics line of its own,
+    such as a periodic evaluation, lacks them), or '' for a model that logs none."""
+    shown = [(key, values[key][-1]) for key in PROGRESS_KEYS if len(values.get(key, ()))]
+    return "".join(f"  {key} {value:g}" if float(value).is_integer() else f"  {key} {value:.2f}" for key, value in shown)
 
 
 class ConfirmStop(ModalScreen[bool]):
@@ -198,6 +208,7 @@ class MonitorApp(App):
         info.append(f"{view.name}  ", style="bold")
         info.append(state, style=STATE_STYLE.get(state, ""))
         info.append(f"  step {st.get('step', 0)}/{st.get('total_steps', '?')}  epoch {st.get('epoch', '-')}")
+        info.append(_progress(view.series.values))
         info.append(f"  {st['img_per_s']:.0f} img/s" if live and st.get("img_per_s") else "")
         info.append(f"  ETA {_duration(st.get('eta_s') if live else None)}  {st.get('device', '?')} {st.get('precision', '')}")
         info.append(f"  last checkpoint: {st.get('last_checkpoint') or '-'}")
