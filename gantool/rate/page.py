@@ -19,6 +19,7 @@ from gantool.rate.answers import ANSWERS_FORMAT
 from gantool.rate.page_assets import CSS, SCRIPT
 from gantool.rate.study import CHOICES, Study
 
+TITLES = {"hype": "Real or generated?", "2afc": "Which looks more real?"}
 QUESTIONS = {"hype": "Is this image real, or made by a computer (fake)?",
              "2afc": "Which of the two images looks more real?"}
 INSTRUCTIONS = {
@@ -66,7 +67,7 @@ def render(study: Study) -> str:
 <header><span>study {study.hash[:8]} &middot; item <span id="item-id">-</span></span><span id="progress"></span></header>
 <div id="bar"><div></div></div>
 <section id="intro">
-<h1>Real or generated?</h1>
+<h1>{TITLES[study.protocol]}</h1>
 <p>{html.escape(instructions)}</p>
 <p>Answer with the keyboard ({keys}) or the buttons. <kbd>U</kbd> or <kbd>Backspace</kbd> undoes the last answer.
 Your answers are kept in this browser if you close or reload the page. At the end, download your answers

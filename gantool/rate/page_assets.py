@@ -20,8 +20,8 @@ h1 { font-size: 22px; margin: 8px 0 12px; }
 #stage { display: flex; justify-content: center; gap: 24px; min-height: 200px; }
 figure { margin: 0; background: #000; display: flex; align-items: center; justify-content: center; }
 figure img { display: block; image-rendering: pixelated; image-rendering: crisp-edges;
-             width: min(62vh, 80vw); height: auto; }
-.pair figure img { width: min(52vh, 44vw); }
+             width: min(56vh, 80vw); height: auto; }
+.pair figure img { width: min(50vh, 44vw); }
 .hidden-image img { visibility: hidden; }
 figcaption { display: none; }
 .pair figcaption { display: block; color: #aaa; font-size: 13px; padding: 4px; }

@@ -125,10 +125,9 @@ def _hype(study: Study, raters, tests: list[str], draws: int, rng) -> tuple[dict
     per_class = {str(c): _hype_json(score(lambda t, c=c: t["truth"] == "fake" and t["class"] == c,
                                           lambda t, c=c: real(t) and t["class"] == c)) for c in classes}
     values = {"hype": overall.score.value, "hype_low": overall.score.low, "hype_high": overall.score.high,
-              "fake_judged_real": overall.fake_judged_real.value, "real_judged_fake": overall.real_judged_fake.value,
-              "answers": overall.answers}
-    return {k: _round(v) for k, v in values.items()}, {"overall": _hype_json(overall), "models": models,
-                                                        "classes": per_class}
+              "fake_judged_real": overall.fake_judged_real.value, "real_judged_fake": overall.real_judged_fake.value}
+    return ({**{k: _round(v) for k, v in values.items()}, "answers": overall.answers},
+            {"overall": _hype_json(overall), "models": models, "classes": per_class})
 
 
 def _hype_json(h: stats.Hype) -> dict[str, Any]:
