@@ -11,7 +11,7 @@ from __future__ import annotations
 from gantool import AdversarialStep, ExportGraph, ExportInput, GanModules, ModelArgs, UserError
 from gantool_audio import PLUGIN
 
-DEFAULT_WIDTH = 16
+DEFAULT_WIDTH = 8
 
 
 def prepare_waveform(args: ModelArgs, data) -> ModelArgs:

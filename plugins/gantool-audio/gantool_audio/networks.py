@@ -1,5 +1,5 @@
 """WaveGAN and SpecGAN networks (Donahue, McAuley & Puckette 2019, "Adversarial Audio
-Synthesis"), sized by `width` (the paper's d = 64; 16 by default here for CPUs).
+Synthesis"), sized by `width` (the paper's d = 64; 8 by default here for CPUs).
 
 WaveGAN is DCGAN flattened to one dimension: G is a dense layer to `[16d, T/1024]` and five
 transposed convolutions (kernel 25, stride 4) that each make the signal 4x longer, ReLU

@@ -18,7 +18,7 @@ from gantool import (
 
 _OPTIONS = ("width",)
 _WAVE_OPTIONS = (*_OPTIONS, "phase_shuffle")
-# CPU-sized defaults (8 kHz, 8,192 samples, width 16): the hinge loss with one D step per G
+# CPU-sized defaults (8 kHz, 8,192 samples, width 8): the hinge loss with one D step per G
 # step learns far more per CPU-second than the paper's WGAN-GP with five (the `paper` recipes)
 _DEFAULTS = {"data": "spoken-digits", "loss": "hinge", "batch_size": 32, "lr": 1e-4, "beta1": 0.5, "beta2": 0.9,
              "steps": 4000, "latent_dim": 100, "log_every": 20, "sample_every": 200, "sample_count": 128,
