@@ -13,6 +13,7 @@ import typer
 
 HELP = """Human evaluation: real-vs-fake (HYPE) and side-by-side (2AFC) studies.
 
+\b
   gantool rate make RUN --real mnist -n 100 -o study/    a page to mail to raters
   gantool rate tui study/                                 rate in the terminal
   gantool rate report study/ answers/*.json               pool the raters' answers

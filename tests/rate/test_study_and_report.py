@@ -89,6 +89,22 @@ def test_report_excludes_raters_who_fail_attention_checks_and_writes_into_the_ru
     assert json.loads(written.read_text())["protocol"]["study"] == made.hash
     lenient = report.report(made_loaded, [perfect, fooled, careless], report.ReportSettings(allowed_misses=2, draws=200))
     assert lenient.values["raters"] == 3 and not lenient.paths
+    (tmp_path / "copy.json").write_text((tmp_path / "ann.json").read_text())
+    with pytest.raises(UserError, match="same rater session"):
+        report.report(made_loaded, [perfect, tmp_path / "copy.json"], report.ReportSettings(draws=200))
+
+
+def test_hype_with_two_generators_scores_each_against_the_shared_reals(tmp_path, mnist_mirror):
+    paths = [tiny_generator(tmp_path / f"{name}.onnx", seed=k) for k, name in enumerate("ab")]
+    made = make_study(registry(), paths, "mnist", StudySettings(n=40, attention=1), tmp_path / "study")
+    names = [m["name"] for m in made.manifest["models"]]
+    assert [sum(t["model"] == name for t in made.key.values()) for name in names] == [10, 10]
+    # fooled by every image of the first generator, none of the second; right on the reals
+    file = answer_all(made, tmp_path, "ann", lambda t: "real" if t["truth"] == "real" or t["model"] == names[0] else "fake")
+    result = report.report(study.load(tmp_path / "study"), [file], report.ReportSettings(draws=200))
+    models = result.details["models"]
+    assert models[names[0]]["hype"]["value"] == 0.5 and models[names[1]]["hype"]["value"] == 0.0
+    assert result.values["hype"] == 0.25 and result.values["answers"] == 40
 
 
 def test_per_class_rates_for_a_conditional_generator(tmp_path, mnist_mirror):
