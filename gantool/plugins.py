@@ -190,7 +190,9 @@ class Registry:
         if ("recipe", f"{model}/{name}") in self.clashes:
             self.get("recipe", f"{model}/{name}")  # says who clashes
         own = sorted(r.name for r in self.specs["recipe"].values() if r.model == model)
-        raise UserError(f"unknown recipe {name!r} for model {model!r}; "
+        close = difflib.get_close_matches(name, own, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise UserError(f"unknown recipe {name!r} for model {model!r}; {hint}"
                         + (f"its recipes: {', '.join(own)}" if own else "it has none") + " (`gantool recipes`)")
 
     def _is_builtin(self, plugin: str) -> bool:

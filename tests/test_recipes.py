@@ -35,8 +35,10 @@ def test_a_recipe_sits_above_the_defaults_and_below_what_the_user_types():
 
 
 def test_unknown_recipes_name_the_models_own():
-    with pytest.raises(UserError, match=r"unknown recipe 'r1ema' for model 'toy'; its recipes: r1-ema"):
+    with pytest.raises(UserError, match=r"unknown recipe 'r1ema' for model 'toy'; did you mean 'r1-ema'\? its recipes: r1-ema"):
         plugins.registry().recipe("toy", "r1ema")
+    with pytest.raises(UserError, match=r"unknown recipe 'fast' for model 'toy'; its recipes: r1-ema"):
+        plugins.registry().recipe("toy", "fast")
 
 
 def test_a_recipe_with_a_setting_that_is_no_config_key_fails_its_plugin():
