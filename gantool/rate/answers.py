@@ -63,11 +63,14 @@ def read(path: Path, study: str, protocol: str, choices: set[str], items: set[st
     if data.get("protocol") != protocol:
         raise UserError(f"{path} is a {data.get('protocol')} answers file; this study is {protocol}")
     answers, ms = {}, {}
-    for entry in data.get("answers", []):
+    entries = data.get("answers")
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise UserError(f"{path} has no list of answers")
+    for entry in entries:
         item, value = entry.get("item"), entry.get("answer")
         if item not in items or value not in choices:
             raise UserError(f"{path}: answer {value!r} to item {item!r} does not fit this study")
-        answers[item], ms[item] = value, int(entry.get("ms") or 0)
+        answers[item], ms[item] = value, entry.get("ms") if isinstance(entry.get("ms"), int) else 0
     return RaterAnswers(Path(path), str(data.get("rater") or "anonymous"), str(data.get("session") or path),
                         bool(data.get("complete")) and len(answers) == len(items), answers, ms)
 

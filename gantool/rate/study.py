@@ -204,8 +204,8 @@ def load(folder: Path, key_path: Path | None = None) -> Study:
     key_file = Path(key_path) if key_path else folder / KEY
     key = _read_json(key_file, f"{key_file} not found: the report needs the study's answer key (key.json, kept "
                                "apart from index.html); put it back in the study folder or pass --key")
-    if key.get("study") != manifest["study"]:
-        raise UserError(f"{key_file} is the key of study {key.get('study')}, not of {folder} ({manifest['study']})")
+    if key.get("study") != manifest.get("study") or not isinstance(key.get("items"), dict):
+        raise UserError(f"{key_file} is not the key of study {folder} ({manifest.get('study')})")
     return Study(manifest, key["items"])
 
 
