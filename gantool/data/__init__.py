@@ -73,16 +73,16 @@ def register_datasets(register):
     register(DatasetSpec(
         name="folder",
         summary="images under a folder, recursive; subfolders (or a dataset.json) become class labels; "
-                "decoded once in parallel and cached (--set data.workers=N, data.cache=false)",
+                "decoded once in parallel and cached (--set data.workers=N, data.cache=false, data.memory_gb=G)",
         load=lazy("gantool.data.folder", "load"),
-        options=("workers", "cache"),
+        options=("workers", "cache", "memory_gb"),
         arg_help="PATH",
     ))
     register(DatasetSpec(
         name="zip",
         summary="a StyleGAN2-ADA dataset zip (images + optional dataset.json labels); decoded once and cached",
         load=lazy("gantool.data.archive", "load"),
-        options=("workers", "cache"),
+        options=("workers", "cache", "memory_gb"),
         arg_help="PATH",
     ))
     register(DatasetSpec(

@@ -98,10 +98,12 @@ def load(arg: str | None, request: DataRequest) -> DataArrays:
 
 def to_arrays(source: Source, request: DataRequest) -> DataArrays:
     """Decode (or open the cache of) `source` as `request` asks; unreadable files follow --skip-bad."""
-    from gantool.core.typed_options import read_bool, read_int
+    from gantool.core.typed_options import read_bool, read_float, read_int
 
     workers = read_int(request.options, "workers", 0, scope="data", minimum=0) or None
     use_cache = read_bool(request.options, "cache", True, scope="data")
+    if "memory_gb" in request.options:  # read by the trainer's batches; refused here before any decoding
+        read_float(request.options, "memory_gb", 0.0, 1e-6, scope="data")
     decoded = decode_cache.load(source, request.image_size, request.channels, workers=workers,
                                 progress=request.progress, use_cache=use_cache)
     if decoded.unreadable and not request.skip_bad:

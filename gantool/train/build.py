@@ -69,7 +69,7 @@ def build(cfg: RunConfig, model: ModelSpec, loss: LossSpec, data: DataArrays, di
     if cfg.compile:  # after the EMA copy, which stays an eager module
         fast_path.compile_modules(G, D, mode=cfg.compile_mode, backend=cfg.compile_backend)
     scaler = precision.scaler()
-    batches = Batches(data, cfg.batch_size, cfg.seed, device, dist.shard, channels_last=channels_last)
+    batches = Batches(data, cfg.batch_size, cfg.seed, device, dist.shard, channels_last, cfg.data_options)
     ctx = StepContext(G, D, _loss(loss, cfg), args.latent_dim, device, InputView(stab, shard=dist.shard),
                       n_critic=cfg.n_critic,
                       stabilizers=stab, conditional=model.conditional, num_classes=data.num_classes,

@@ -143,3 +143,14 @@ def test_prepare_any_dataset_into_a_stylegan_folder(tmp_path):
     again = cli("data", "prepare", f"npz:{tmp_path / 'a.npz'}", "--size", "12", "-o", str(tmp_path / "set"), "--force")
     assert isinstance(again.exception, UserError) and "a folder is written only where none is" in str(again.exception)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".set.")]  # no temp folder left
+
+
+def test_a_missing_source_path_is_named_not_taken_for_a_dataset(tmp_path):
+    for command in (["data", "prepare", str(tmp_path / "nope"), "--size", "8"], ["data", "info", "./nope.zip"]):
+        out = gantool(*command, cwd=tmp_path)
+        assert out.returncode == 2 and "Traceback" not in out.stderr
+        assert "nope" in out.stderr and "does not exist" in out.stderr and "unknown dataset" not in out.stderr
+    plain = tmp_path / "notes.txt"
+    plain.write_text("x")
+    out = gantool("data", "prepare", str(plain), "--size", "8", cwd=tmp_path)
+    assert out.returncode == 2 and "neither a folder nor a .zip" in out.stderr
