@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.table import Table
+from rich.text import Text
 
 from gantool.rate.report import RateResult
 
@@ -27,18 +28,19 @@ def _hype_table(title: str, rows: dict[str, dict[str, Any]], label: str) -> Tabl
     return table
 
 
-def tables(result: RateResult) -> list[Table]:
+def tables(result: RateResult) -> list[Table | Text]:
+    """What `gantool rate report` prints: a header line, then the tables."""
     p, v, d = result.protocol, result.values, result.details
     head = (f"study {p['study']} · {p['protocol']} · {v['raters']} rater(s) "
             f"({v['excluded_raters']} excluded) · {v['answers']} answers · real: {p.get('real') or '-'}")
-    out = []
+    out: list[Table | Text] = [Text(head, style="bold")]
     if p["protocol"] == "hype":
-        out.append(_hype_table(head + "\nHYPE: the raters' error rate, 0.5 = indistinguishable from real",
+        out.append(_hype_table("HYPE: the raters' error rate, 0.5 = indistinguishable from real",
                                {"all generators": d["overall"], **d["models"]}, "generator"))
         if d["classes"]:
             out.append(_hype_table("per class", d["classes"], "class"))
     else:
-        prefs = Table(title=head + "\nhow often the first generator looked more real", title_justify="left")
+        prefs = Table(title="how often the first generator looked more real", title_justify="left")
         for column in ("pair", "preferred (95% CI)", "comparisons"):
             prefs.add_column(column, justify="left" if column == "pair" else "right")
         for pair, e in d["preferences"].items():

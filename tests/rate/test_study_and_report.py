@@ -156,3 +156,17 @@ def test_settings_are_checked_before_any_work(tmp_path):
     with pytest.raises(UserError, match="--real DATASET is needed"):
         make_study(registry(), [tmp_path / "g.onnx"], None, StudySettings(), tmp_path / "s")
     assert not (tmp_path / "s").exists()
+
+
+def test_2afc_with_two_generators_gives_one_preference_rate(tmp_path, mnist_mirror):
+    paths = [tiny_generator(tmp_path / f"{name}.onnx", seed=k) for k, name in enumerate("ab")]
+    made = make_study(registry(), paths, "mnist", StudySettings(protocol="2afc", n=12, attention=1), tmp_path / "study")
+    first = made.manifest["models"][0]["name"]
+    sides = {t["left"] for t in made.key.values() if not t["attention"]}
+    assert len(sides) == 2  # each generator shows on the left sometimes
+    file = answer_all(made, tmp_path, "ann",
+                      lambda t: t["answer"] if t["attention"] else ("left" if t["left"] == first else "right"))
+    result = report.report(study.load(tmp_path / "study"), [file], report.ReportSettings(draws=200))
+    assert result.values["preference"] == 1.0 and result.values["answers"] == 12 and "ranking" not in result.values
+    (pair,) = result.details["preferences"]
+    assert pair.startswith(first) and result.details["preferences"][pair]["comparisons"] == 12
