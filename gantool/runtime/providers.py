@@ -31,10 +31,11 @@ def usable_providers() -> tuple[str, ...]:
 
     ort.set_default_logger_severity(4)  # the probe's failures are expected; keep them quiet
     usable = []
-    model = _tiny_model()
+    model = None  # built on first need: a CPU-only onnxruntime needs no probe (and no onnx import)
     for provider in ort.get_available_providers():
         if provider == "CPUExecutionProvider":
             continue
+        model = model or _tiny_model()
         if provider == "TensorrtExecutionProvider" and "CUDAExecutionProvider" not in usable:
             continue  # TensorRT runs on top of CUDA
         try:  # onnxruntime prints its fallback notice with print(); swallow it here

@@ -46,9 +46,9 @@ class ModelInfo:
 
 def choose_providers(provider: str) -> tuple[list[str], str | None]:
     """Providers to ask for, and a note for the user when `auto` falls back to the CPU."""
-    usable = usable_providers()
-    if provider == "cpu":
+    if provider == "cpu":  # no probe: it costs seconds (onnx import, a session per provider)
         return [CPU], None
+    usable = usable_providers()
     if provider == "cuda":
         if CUDA not in usable:
             raise UserError("--provider cuda: ONNX Runtime cannot use CUDA on this machine; use --provider cpu or auto")
