@@ -25,7 +25,7 @@ from gantool_audio import PLUGIN
 from gantool_audio.kind import as_waveforms, rate_of
 from gantool_audio.scores import DigitFeatures, frechet_distance, inception_score, nearest_neighbours, precision_recall
 
-GROUPS = {"is": ("is", "is_std"), "fd": ("fd",), "fid": ("fd",), "pr": ("precision", "recall"),
+GROUPS = {"is": ("is", "is_std"), "fd": ("fd",), "pr": ("precision", "recall"),
           "accuracy": ("accuracy",), "nn": ("nn_ratio", "near_copies")}
 
 
@@ -51,7 +51,7 @@ def _scores(fake, real_feats, held_out_feats, chosen: set[str], labels=None) -> 
     values: dict[str, float] = {}
     if "is" in chosen:
         values["is"], values["is_std"] = inception_score(fake.logits)
-    if chosen & {"fd", "fid"}:
+    if "fd" in chosen:
         values["fd"] = frechet_distance(fake.features, real_feats)
     if "pr" in chosen:
         values["precision"], values["recall"] = precision_recall(real_feats, fake.features)
