@@ -40,27 +40,39 @@ def _console_progress(console):
     return ConsoleProgress()
 
 
+def _title(result) -> str:
+    """What was scored against what: images name their extractor, tables their rows, any
+    other kind (a plugin's tokens, audio) the generic facts every protocol carries."""
+    p = result.protocol
+    scored = p.get("model") or p.get("fake") or p.get("generator", "?")
+    if result.kind == "table":
+        rows = p["real_rows"]
+        return (f"{scored} vs {p['reference']}  ({p['n']} synthetic rows; "
+                f"{rows['train']} real train / {rows['test']} real test rows)")
+    if result.kind == "image" and "extractor" in p:
+        return f"{scored} vs {p['reference']}  ({p['n']} images, {p['extractor']} features)"
+    if result.kind == "image":  # task metrics only
+        return f"{scored} vs {p['reference']}  ({p['n']} images, task classifier)"
+    return f"{scored} vs {p.get('reference', '?')}  ({p.get('n', '?')} {result.kind} samples)"
+
+
 def _print_result(result, console) -> None:
-    """The values as a table on stdout, then where they were written, on stderr."""
+    """The values as a table on stdout, then the notes and where they were written, on stderr."""
     from rich.console import Console
     from rich.table import Table
 
-    p = result.protocol
-    if result.kind == "table":
-        rows = p["real_rows"]
-        title = (f"{p['model']} vs {p['reference']}  ({p['n']} synthetic rows; "
-                 f"{rows['train']} real train / {rows['test']} real test rows)")
-    else:
-        title = f"{p.get('model') or p.get('fake')} vs {p['reference']}  ({p['n']} images, {p['extractor']} features)"
-    table = Table(title=title)
+    table = Table(title=_title(result))
     table.add_column("metric")
     table.add_column("value", justify="right")
     for key, value in result.values.items():
         shown = f"{value:.4f}" if isinstance(value, float) or result.kind == "table" else str(value)
         table.add_row(key, shown)
     Console().print(table)
+    for note in result.notes:
+        console.print(note, style="dim")
     if result.path is not None:
-        console.print(f"written {result.path}" + ("  (reference features from cache)" if p.get("reference_cached") else ""))
+        cached = result.protocol.get("reference_cached")
+        console.print(f"written {result.path}" + ("  (reference features from cache)" if cached else ""))
 
 
 def register(app: typer.Typer) -> None:
@@ -69,7 +81,7 @@ def register(app: typer.Typer) -> None:
         generator: Path | None = typer.Argument(None, metavar="[GEN.onnx|RUN_DIR]", help="Generator to score (a run directory uses its generator.onnx)."),
         data: str | None = typer.Option(None, "--data", metavar="DATASET[:SPLIT]", help="Reference images (default: the dataset the generator was trained on)."),
         n: int = typer.Option(10000, "-n", help="Generated images, and reference images drawn from the dataset."),
-        metrics: str = typer.Option("", "--metrics", show_default=False, help="Any of fid, kid, is, pr (precision/recall), dc (density/coverage), stacked (Stacked MNIST modes); default: the data kind's (images: fid,kid,is,pr)."),
+        metrics: str = typer.Option("", "--metrics", show_default=False, help="Images: any of fid, kid, is, pr (precision/recall), dc (density/coverage), stacked (Stacked MNIST modes), and for conditional generators cas (classifier trained on generated images, with cas_real), gan-test, augment (needs --real-subset); tables: augment; other kinds: the names their plugin registers. Default: the data kind's (images: fid,kid,is,pr, plus cas,gan-test when conditional)."),
         features: str = typer.Option("auto", "--features", metavar="NAME", help="Feature extractor: inception (ONNX Runtime), inception:torch, lenet-mnist, onnx:PATH, or a plugin's; auto: lenet-mnist for 1-channel images, else inception."),
         resize: str | None = typer.Option(None, "--resize", help="Inception preprocessing: tf (default; torch-fidelity / TF FID) or pytorch-fid."),
         batch_size: int = typer.Option(250, "--batch-size", help="Images per ONNX Runtime / feature batch."),
@@ -77,8 +89,10 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(0, "--seed", help="Seed of the latents and of the reference subset."),
         real: str | None = typer.Option(None, "--real", metavar="DATASET", help="Compare two image sets: the reference ..."),
         fake: str | None = typer.Option(None, "--fake", metavar="DATASET", help="... and the set scored against it (e.g. folder:out/)."),
-        image_size: int = typer.Option(28, "--image-size", help="With --real/--fake: the size both sets are loaded at."),
-        channels: int = typer.Option(1, "--channels", help="With --real/--fake: 1 or 3."),
+        image_size: int | None = typer.Option(None, "--image-size", show_default=False, help="With --real/--fake: the size both sets are loaded at (default: the extractor's, e.g. 28 for lenet-mnist; for inception the images' own size, non-square stretched to 299 as pytorch-fid and torch-fidelity do)."),
+        channels: int | None = typer.Option(None, "--channels", show_default=False, help="With --real/--fake: 1 or 3 (default: the extractor's; auto features pick lenet-mnist for grey data, inception for colour)."),
+        real_subset: int | None = typer.Option(None, "--real-subset", metavar="K", help="augment: the K real images generated ones are added to; refused when the generator saw more, or any test image."),
+        repeats: int = typer.Option(3, "--repeats", help="augment: seeds each classifier is trained with (the intervals are over these)."),
         target: str | None = typer.Option(None, "--target", metavar="COLUMN", help="Tables: the discrete column the classifier score predicts (default: the last discrete column)."),
     ) -> None:
         """Score generated images against real ones and write eval/<time>.json with the protocol.
@@ -86,6 +100,11 @@ def register(app: typer.Typer) -> None:
         Images are generated with ONNX Runtime, features extracted, and the reference
         features cached under the full protocol (dataset, split, N, seed, extractor and its
         weights), so repeated evaluations only pay for the generated side.
+
+        A conditional image generator is also scored by a fixed classifier: trained on its
+        images and tested on real ones (cas, beside cas_real, the same classifier trained on
+        as many real images), the real-trained one tested on its images (gan_test), and
+        --metrics augment --real-subset K: K real images with and without generated ones.
 
         A table generator is scored instead by per-column KS / total variation, the
         difference of correlation matrices, and a classifier trained on synthetic rows and
@@ -99,7 +118,8 @@ def register(app: typer.Typer) -> None:
         from gantool.run.layout import EVAL
 
         settings = ev.EvalSettings(metrics=metrics, n=n, seed=seed, batch_size=batch_size, features=features,
-                                   resize=resize, provider=provider, target=target)
+                                   resize=resize, provider=provider, target=target, real_subset=real_subset,
+                                   repeats=repeats)
         console = Console(stderr=True)
         progress = _console_progress(console)
         if (real is None) != (fake is None):

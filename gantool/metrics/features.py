@@ -51,6 +51,8 @@ def to_channels(images: np.ndarray, channels: int) -> np.ndarray:
 class LeNetFeatures:
     """lenet-mnist: 128-d features and 10 logits from the classifier shipped with gantool."""
 
+    input_channels, input_size = 1, 28  # what --real/--fake load images at
+
     def __init__(self, arg: str | None = None):
         from gantool.metrics import lenet
 
@@ -101,6 +103,7 @@ class OnnxFeatures:
         self.input_name = inp.name
         self.channels = inp.shape[1] if isinstance(inp.shape[1], int) else None
         self.size = inp.shape[2] if isinstance(inp.shape[2], int) else None
+        self.input_channels, self.input_size = self.channels, self.size
         self.protocol = {"extractor": f"onnx:{path.name}", "weights_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
                          "input": f"{self.channels or 'any'} channels, {self.size or 'any'} px, bilinear resize"}
 
@@ -139,8 +142,12 @@ def register_feature_extractors(register):
 class InceptionFeatures:
     """inception (ONNX Runtime) or inception:torch: the FID Inception-v3 (gantool/metrics/inception.py).
 
-    The ONNX graph is exported once from the verified weights and cached beside them, named
-    by the weights' hash; `resize` picks the preprocessing protocol (tf or pytorch-fid)."""
+    The ONNX graph is exported once from the verified weights and cached under
+    $GANTOOL_HOME/inception (never beside the weights, which may be read-only), named by the
+    weights' hash, gantool's version and the network code's hash, so an export made by an
+    older gantool is never reused; `resize` picks the preprocessing protocol (tf or pytorch-fid)."""
+
+    input_channels, input_size = 3, None  # RGB at the images' own size: preprocess resizes to 299
 
     def __init__(self, arg: str | None = None, weights: Path | None = None, provider: str = "auto"):
         from gantool.core.download import sha256_file
@@ -160,11 +167,23 @@ class InceptionFeatures:
         return {"extractor": "inception", "engine": self.engine, "weights_sha256": self.sha256,
                 "resize": self.resize, "features": "pool3 (2048)", "logits": "fc without bias (1008)"}
 
+    def onnx_cache_path(self) -> Path:
+        """Where the ONNX export of these weights by this gantool lives (see the class docstring)."""
+        import hashlib
+
+        from gantool import __version__
+        from gantool.core.cache import cache_dir
+        from gantool.metrics import inception
+
+        code = hashlib.sha256(Path(inception.__file__).read_bytes()).hexdigest()[:8]
+        version = "".join(c if c.isalnum() or c in ".-" else "_" for c in __version__)
+        return cache_dir("inception") / f"fid-inception-{self.sha256[:16]}-gantool-{version}-{code}.onnx"
+
     def onnx_path(self) -> Path:
         """The cached ONNX export of these weights, made on first use."""
         from gantool.core.fsutil import atomic_write
 
-        path = self.weights.parent / f"fid-inception-{self.sha256[:16]}.onnx"
+        path = self.onnx_cache_path()
         if not path.is_file():
             import torch
 

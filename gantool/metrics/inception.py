@@ -222,24 +222,38 @@ RESIZE_MODES = ("tf", "pytorch-fid")
 
 
 def _interpolation_matrix(pos: np.ndarray, n_in: int) -> np.ndarray:
-    lo = np.clip(np.floor(pos), 0, n_in - 1).astype(int)
-    hi = np.clip(lo + 1, 0, n_in - 1)
-    frac = np.clip(pos - lo, 0, 1)
+    """[len(pos), n_in] weights of linear interpolation at float32 positions `pos`, the
+    weights themselves float32 (frac = pos - floor(pos), 1 - frac) as the references compute them."""
+    pos = pos.astype(np.float32)
+    lo = np.floor(pos)
+    frac = pos - lo
+    lo = np.clip(lo.astype(int), 0, n_in - 1)
+    hi = np.minimum(lo + 1, n_in - 1)
     m = np.zeros((len(pos), n_in), dtype=np.float32)
-    np.add.at(m, (np.arange(len(pos)), lo), 1 - frac)
+    np.add.at(m, (np.arange(len(pos)), lo), np.float32(1) - frac)
     np.add.at(m, (np.arange(len(pos)), hi), frac)
     return m
 
 
+def _scale(n_in: int, n_out: int) -> np.float32:
+    # float32, as TF1, torch-fidelity and torch compute it: float64 moves the 299th sample of a
+    # 300 px image by ~2e-5 of a pixel, enough to change the network input by 1e-4
+    return np.float32(n_in) / np.float32(n_out)
+
+
 def _tf1_bilinear_matrix(n_in: int, n_out: int) -> np.ndarray:
     """TF1 `resize_bilinear` (align_corners=False, no half-pixel centres) as a [n_out, n_in]
-    matrix: output i samples input position i * n_in / n_out."""
-    return _interpolation_matrix(np.arange(n_out) * (n_in / n_out), n_in)
+    matrix: output i samples input position i * (n_in / n_out), all in float32."""
+    return _interpolation_matrix(np.arange(n_out, dtype=np.float32) * _scale(n_in, n_out), n_in)
 
 
 def _half_pixel_bilinear_matrix(n_in: int, n_out: int) -> np.ndarray:
-    """torch's bilinear with align_corners=False: output i samples (i + 0.5) * n_in / n_out - 0.5."""
-    return _interpolation_matrix(np.clip((np.arange(n_out) + 0.5) * (n_in / n_out) - 0.5, 0, None), n_in)
+    """torch's bilinear with align_corners=False: output i samples max(0, (n_in / n_out) *
+    (i + 0.5) - 0.5), the scale in float32 and the position one fused multiply-add (one
+    rounding to float32, as torch's CPU and CUDA kernels compute it): the float64 product of
+    a float32 and i + 0.5 is exact, so rounding it once after the subtraction is the FMA."""
+    pos = (np.float64(_scale(n_in, n_out)) * (np.arange(n_out) + 0.5) - 0.5).astype(np.float32)
+    return _interpolation_matrix(np.maximum(pos, np.float32(0)), n_in)
 
 
 def preprocess(images: np.ndarray, resize: str = "tf") -> np.ndarray:

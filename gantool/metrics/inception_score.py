@@ -12,7 +12,9 @@ SPLITS = 10
 
 
 def inception_score(logits: np.ndarray, splits: int = SPLITS) -> tuple[float, float]:
-    """(mean, std) of the score over `splits` consecutive chunks of the samples."""
+    """(mean, std) of the score over `splits` consecutive chunks of the samples: chunk i is
+    samples [i * N // splits, (i + 1) * N // splits), as in Salimans et al.'s code and
+    torch-fidelity (np.array_split would put the remainder in the first chunks instead)."""
     z = np.asarray(logits, dtype=np.float64)
     z = z - z.max(axis=1, keepdims=True)
     p = np.exp(z)
@@ -20,7 +22,8 @@ def inception_score(logits: np.ndarray, splits: int = SPLITS) -> tuple[float, fl
     if len(p) < splits:
         raise ValueError(f"need at least {splits} samples for {splits} splits, got {len(p)}")
     scores = []
-    for chunk in np.array_split(p, splits):
+    n = len(p)
+    for chunk in (p[i * n // splits : (i + 1) * n // splits] for i in range(splits)):
         marginal = chunk.mean(axis=0, keepdims=True)
         kl = (chunk * (np.log(np.clip(chunk, 1e-300, None)) - np.log(np.clip(marginal, 1e-300, None)))).sum(axis=1)
         scores.append(np.exp(kl.mean()))

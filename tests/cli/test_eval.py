@@ -41,6 +41,12 @@ def test_a_generator_scores_far_worse_than_real_data(tmp_path, mnist_mirror):
     (result,) = results(run / "eval")
     assert result["protocol"]["model"] == "dcgan" and result["protocol"]["generator"].endswith("generator.onnx")
     assert result["values"]["fid"] > 100  # two training steps on noise
+    for args, message in [(["--metrics", "cas,gan-test"], "is an unconditional generator (no labels input)"),
+                          (["--metrics", "augment", "--real-subset", "0"], "--real-subset must be positive"),
+                          (["--metrics", "fid,bleu"], "unknown metric bleu for image data")]:
+        refused = gantool("eval", str(run), *args, cwd=tmp_path)
+        assert refused.returncode == 2 and message in refused.stderr, refused.stderr
+        assert "Traceback" not in refused.stderr
 
 
 def test_errors_are_one_line_with_exit_2(tmp_path, mnist_mirror):

@@ -57,8 +57,8 @@ def test_kid_matches_a_direct_computation_on_one_full_subset():
     m = 30
     direct = ((k(x, x).sum() - np.trace(k(x, x))) / (m * (m - 1)) + (k(y, y).sum() - np.trace(k(y, y))) / (m * (m - 1))
               - 2 * k(x, y).mean())
-    mean, std = kernel_inception_distance(x, y, subsets=3)  # every subset is the whole set
-    assert mean == pytest.approx(direct, rel=1e-10) and std == pytest.approx(0, abs=1e-12)
+    mean, std = kernel_inception_distance(x, y, subsets=3)  # every subset would be the whole set
+    assert mean == pytest.approx(direct, rel=1e-10) and std is None  # so there is no spread to report
 
 
 def test_inception_score_sanity_cases():
@@ -69,6 +69,25 @@ def test_inception_score_sanity_cases():
     collapsed = np.full((1000, 10), -50.0)
     collapsed[:, 3] = 50.0  # sure but always the same class
     assert inception_score(collapsed)[0] == pytest.approx(1.0, rel=1e-6)
+
+
+def test_inception_score_splits_are_the_references_floor_bounds():
+    logits = np.random.default_rng(6).standard_normal((25, 10)) * 3  # 25 is not a multiple of 10
+    p = np.exp(logits - logits.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    scores = []
+    for i in range(10):  # samples [i*N//10, (i+1)*N//10): 2, 3, 2, 3, ... (array_split: 3, 3, 3, 3, 3, 2, ...)
+        chunk = p[i * 25 // 10 : (i + 1) * 25 // 10]
+        scores.append(np.exp((chunk * (np.log(chunk) - np.log(chunk.mean(0, keepdims=True)))).sum(1).mean()))
+    mean, std = inception_score(logits)
+    assert mean == pytest.approx(np.mean(scores), rel=1e-12) and std == pytest.approx(np.std(scores), rel=1e-12)
+
+
+def test_a_copy_of_the_real_set_has_density_one_and_full_coverage():
+    # each real point's k-th neighbour lies exactly on its ball's edge: Naeem et al. count it outside
+    real = np.random.default_rng(7).standard_normal((200, 8))
+    density, coverage = density_coverage(real, real.copy())
+    assert density == pytest.approx(1.0) and coverage == 1.0
 
 
 def test_precision_recall_density_coverage_on_known_supports():

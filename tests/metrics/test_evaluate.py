@@ -105,10 +105,13 @@ def test_folders_against_themselves_score_zero(reg, tmp_path):
 def test_settings_are_checked_when_made():
     for kwargs, message in [({"n": 0}, "-n must be positive, got 0"),
                             ({"batch_size": -1}, "--batch-size must be positive, got -1"),
-                            ({"metrics": "fid,bleu"}, "unknown metric bleu")]:
+                            ({"metrics": " , "}, "names no metric"),
+                            ({"real_subset": 0}, "--real-subset must be positive")]:
         with pytest.raises(UserError, match=message):
             ev.EvalSettings(**kwargs)
     assert ev.EvalSettings(metrics="FID, kid").chosen == ["fid", "kid"]
+    # which names exist depends on the data kind: a plugin's kind registers its own (bleu)
+    assert ev.EvalSettings(metrics="fid,bleu").chosen == ["fid", "bleu"]
 
 
 def test_wrong_references_are_refused_before_loading(reg, tmp_path):
@@ -121,3 +124,61 @@ def test_wrong_references_are_refused_before_loading(reg, tmp_path):
     with pytest.raises(UserError, match="--resize applies to the inception features, not flat"):
         ev.evaluate_folders(reg, "blobs", "guarded", ev.EvalSettings(features="flat", resize="tf"))
     assert not (tmp_path / "eval").exists()
+
+
+class ShapeRecorder:
+    """An extractor that needs RGB at the images' own size, as inception does, and records
+    the shapes it is given; features are per-channel means."""
+
+    input_channels, input_size = 3, None
+    protocol = {"extractor": "recorder"}
+
+    def __init__(self):
+        self.shapes = []
+
+    def __call__(self, images: np.ndarray) -> Features:
+        self.shapes.append(images.shape[1:])
+        return Features(images.mean(axis=(2, 3)).astype(np.float32), None)
+
+
+def _png_folder(root, sizes, mode="L"):
+    from PIL import Image
+
+    root.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for i, (h, w) in enumerate(sizes):
+        pixels = rng.integers(0, 256, (h, w) if mode == "L" else (h, w, 3), dtype=np.uint8)
+        Image.fromarray(pixels, mode).save(root / f"{i:03d}.png")
+    return f"folder:{root}"
+
+
+def test_folders_are_read_full_size_and_rgb_when_the_extractor_resizes_itself(reg, tmp_path):
+    recorder = ShapeRecorder()
+    reg.add("feature extractor", FeatureExtractorSpec(name="recorder", summary="s", factory=lambda arg: recorder),
+            "tests")
+    sizes = [(30, 20)] * 6 + [(32, 32)] * 4  # grey, two sizes, one non-square
+    import shutil
+
+    real = _png_folder(tmp_path / "a", sizes)
+    fake = f"folder:{shutil.copytree(tmp_path / 'a', tmp_path / 'b')}"
+    settings = ev.EvalSettings(metrics="fid", n=10, features="recorder")
+    result = ev.evaluate_folders(reg, real, fake, settings, out_dir=tmp_path / "eval")
+    # not 28 px grey crops: each image at its own size, grey repeated to RGB, one call per size
+    assert sorted(set(recorder.shapes)) == [(3, 30, 20), (3, 32, 32)]
+    assert abs(result.values["fid"]) < 1e-6  # the same images
+    assert result.protocol["image_shape"] == [3, "native"]
+    assert any("stretched" in note for note in result.notes)
+    recorder.shapes.clear()
+    asked = []
+
+    def shaped(arg, request):  # a dataset that is not a folder loads at the size it is asked for
+        asked.append((request.channels, request.image_size))
+        return DataArrays(x=np.zeros((10, request.channels, request.image_size, request.image_size), np.uint8),
+                          kind="image")
+
+    reg.add("dataset", DatasetSpec(name="shaped", summary="s", options=(), load=shaped), "tests")
+    square = _png_folder(tmp_path / "c", [(40, 40)] * 10, mode="RGB")
+    ev.evaluate_folders(reg, square, "shaped", settings, out_dir=tmp_path / "eval")
+    assert asked == [(3, 40)] and set(recorder.shapes) == {(3, 40, 40)}  # the folders' one size
+    with pytest.raises(UserError, match="cannot tell the image size of blobs and blobs: pass --image-size"):
+        ev.evaluate_folders(reg, "blobs", "blobs", settings, out_dir=tmp_path / "eval")

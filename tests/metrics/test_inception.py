@@ -13,6 +13,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+import gantool
 from gantool.core.errors import UserError
 from gantool.metrics import inception
 from gantool.metrics.features import InceptionFeatures
@@ -81,11 +82,32 @@ def test_tf_preprocessing_resizes_without_half_pixel_offset():
     assert x[0, 0, 0, -1] == pytest.approx((255 - 128) / 128)  # past the last input: clamped
 
 
-def test_pytorch_fid_preprocessing_matches_torch_interpolate():
-    images = np.random.default_rng(0).uniform(-1, 1, (2, 3, 32, 32)).astype(np.float32)
-    quantised = np.round((images + 1) * 127.5) / 255
-    want = F.interpolate(torch.from_numpy(quantised), size=(299, 299), mode="bilinear", align_corners=False) * 2 - 1
-    assert np.abs(inception.preprocess(images, "pytorch-fid") - want.numpy()).max() < 1e-5
+def _tf1_resize(x: np.ndarray, size: int) -> np.ndarray:
+    """TF1's resize_bilinear kernel written out (float32 throughout): source position
+    i * (n_in / n_out), then lerps top + (bottom - top) * fraction, rows of lerped columns."""
+    def axis(n_in):
+        pos = np.arange(size, dtype=np.float32) * (np.float32(n_in) / np.float32(size))
+        lo = np.floor(pos).astype(int)
+        return lo, np.minimum(lo + 1, n_in - 1), pos - lo.astype(np.float32)
+
+    (y0, y1, fy), (x0, x1, fx) = axis(x.shape[2]), axis(x.shape[3])
+    top, bottom = x[:, :, y0], x[:, :, y1]
+    top = top[..., x0] + (top[..., x1] - top[..., x0]) * fx
+    bottom = bottom[..., x0] + (bottom[..., x1] - bottom[..., x0]) * fx
+    return top + (bottom - top) * fy[:, None]
+
+
+@pytest.mark.parametrize("shape", [(300, 300), (512, 512), (300, 512), (28, 28)])
+def test_both_resizes_match_their_references_to_float32_rounding(shape):
+    # the sampling positions are float32 in TF1, torch-fidelity and torch: computed in float64
+    # they moved the network input by up to 1e-4 at 300 px and 5e-5 at 512 px
+    images = np.random.default_rng(0).uniform(-1, 1, (2, 3, *shape)).astype(np.float32)
+    quantised = np.round((images + 1) * 127.5)
+    torch_way = F.interpolate(torch.from_numpy(quantised / 255), size=(299, 299), mode="bilinear",
+                              align_corners=False) * 2 - 1
+    assert np.abs(inception.preprocess(images, "pytorch-fid") - torch_way.numpy()).max() < 1e-6
+    tf_way = (_tf1_resize(quantised.astype(np.float32), 299) - 128) / 128
+    assert np.abs(inception.preprocess(images, "tf") - tf_way).max() < 1e-6
     with pytest.raises(UserError, match="--resize"):
         inception.preprocess(images, "lanczos")
 
@@ -104,12 +126,20 @@ def random_weights(tmp_path_factory) -> Path:
     return path
 
 
-def test_onnx_runtime_and_pytorch_features_agree(random_weights):
+def test_onnx_runtime_and_pytorch_features_agree(random_weights, tmp_path, monkeypatch):
+    monkeypatch.setenv("GANTOOL_HOME", str(tmp_path / "home"))
     images = np.random.default_rng(1).uniform(-1, 1, (3, 1, 28, 28)).astype(np.float32)
     torch_out = InceptionFeatures("torch", weights=random_weights)(images)
     onnx_engine = InceptionFeatures("onnx", weights=random_weights, provider="cpu")
     onnx_out = onnx_engine(images)
-    assert onnx_engine.onnx_path().is_file()  # exported once, cached beside the weights
+    cached = onnx_engine.onnx_path()
+    # exported once under $GANTOOL_HOME (weights may sit on a read-only path), keyed by the
+    # weights' hash and gantool's version: another gantool never reuses this export
+    assert cached.is_file() and cached.is_relative_to(tmp_path / "home")
+    assert [p.name for p in random_weights.parent.iterdir()] == [random_weights.name]
+    assert onnx_engine.sha256[:16] in cached.name and f"gantool-{gantool.__version__}" in cached.name
+    monkeypatch.setattr(gantool, "__version__", "99.0")
+    assert onnx_engine.onnx_cache_path() != cached and "gantool-99.0" in onnx_engine.onnx_cache_path().name
     assert torch_out.features.shape == (3, 2048) and torch_out.logits.shape == (3, 1008)
     scale = np.abs(torch_out.features).max()
     assert np.abs(onnx_out.features - torch_out.features).max() / scale < 1e-5
