@@ -113,6 +113,37 @@ def test_cgan_generator_and_projection_discriminator_use_the_label():
         build("cgan", num_classes=0)
 
 
+def test_conditional_label_paths_class_norm_in_g_and_label_planes_in_d():
+    torch.manual_seed(0)
+    from gantool.models.conditional import ClassBatchNorm
+
+    m = build("cgan", num_classes=10, options={"ngf": 8, "ndf": 8, "class_norm": True, "label_planes": True})
+    norms = [mod for mod in m.generator.modules() if isinstance(mod, ClassBatchNorm)]
+    assert len(norms) == 2 and not any(type(mod) is nn.BatchNorm2d and mod.affine for mod in m.generator.modules())
+    # with the input embedding zeroed, the label still reaches G through each norm's scale and shift
+    with torch.no_grad():
+        m.generator.embed.weight.zero_()
+        norms[0].shift.weight[7] += 1.0
+    z = torch.randn(1, 16).repeat(2, 1)
+    x = m.generator.eval()(z, torch.tensor([3, 7]))
+    assert not torch.allclose(x[0], x[1])
+    # D sees the label as one-hot planes beside the image, and still through the projection
+    d = m.discriminator.eval()
+    assert d.features.net[0].in_channels == 1 + 10
+    with torch.no_grad():
+        d.embed.weight.zero_()
+    logits = d(x[:1].repeat(2, 1, 1, 1), torch.tensor([3, 7]))
+    assert not torch.allclose(logits[0], logits[1])
+
+
+def test_cgan_defaults_use_the_label_paths_and_old_runs_keep_their_networks():
+    assert registry().get("model", "cgan").defaults["model_options"] == {"class_norm": True, "label_planes": True}
+    # a run made before these options existed has none in its config: it rebuilds the old networks
+    old = build("cgan", num_classes=10, options={"ngf": 8, "ndf": 8})
+    assert sum(isinstance(mod, nn.BatchNorm2d) and mod.affine for mod in old.generator.modules()) == 2
+    assert old.discriminator.features.net[0].in_channels == 1
+
+
 def test_acgan_step_adds_the_class_loss_to_both_phases(tmp_path):
     from tests.conftest import random_images, read_jsonl, train_checkpoint
 
@@ -123,3 +154,46 @@ def test_acgan_step_adds_the_class_loss_to_both_phases(tmp_path):
     m = build("acgan", num_classes=4, options={"ngf": 8, "ndf": 8})
     adversarial, classes = m.discriminator.heads(torch.randn(3, 1, 28, 28))
     assert adversarial.shape == (3,) and classes.shape == (3, 4)
+
+
+def test_acgan_twin_classifier_learns_the_fakes_and_g_is_scored_against_it():
+    import torch.nn.functional as F
+
+    from gantool.models.acgan import ACGANStep
+
+    torch.manual_seed(0)
+    m = build("acgan", num_classes=4, options={"ngf": 8, "ndf": 8, "twin": True, "projection": True})
+    d = m.discriminator.eval()
+    x, labels = torch.randn(3, 1, 28, 28), torch.tensor([0, 1, 3])
+    logits, classes, twin = d(x, labels, both_heads=True)
+    assert twin.shape == (3, 4) and not torch.allclose(twin, classes)
+    # projection: the adversarial logit depends on the label
+    assert not torch.allclose(logits, d(x, torch.tensor([2, 2, 2])))
+    step = ACGANStep.__new__(ACGANStep)  # judge() needs only D and the weights
+    step.aux_weight, step.classify_fakes = 1.0, False
+    step.d_net = lambda role: d
+    ce = lambda out: F.cross_entropy(out, labels)  # noqa: E731
+    assert torch.allclose(step.judge(x, labels, "real")[1], ce(classes))
+    assert torch.allclose(step.judge(x, labels, "fake")[1], ce(twin))
+    assert torch.allclose(step.judge(x, labels, "generator")[1], ce(classes) - ce(twin))
+
+
+@pytest.mark.parametrize("model,options", [("cgan", {"class_norm": True, "label_planes": True}),
+                                           ("acgan", {"class_norm": True, "projection": True, "twin": True})])
+def test_the_new_label_paths_train_export_and_sample_with_onnx_runtime(tmp_path, model, options):
+    import numpy as np
+    import onnxruntime as ort
+
+    from gantool.export import generator
+    from gantool.export.onnx_export import export
+    from tests.conftest import random_images, train_checkpoint
+
+    run = train_checkpoint(tmp_path, model, random_images(classes=3), model_options={"ngf": 8, "ndf": 8, **options})
+    gen = generator.load(run)
+    report = export(gen, run / "generator.onnx")  # checked against PyTorch on a fixed batch
+    assert report.max_diff <= 1e-4
+    session = ort.InferenceSession(str(report.path), providers=["CPUExecutionProvider"])
+    z = np.random.default_rng(1).standard_normal((1, gen.args.latent_dim), dtype=np.float32).repeat(3, axis=0)
+    images = session.run(None, {"z": z, "labels": np.array([0, 1, 2], dtype=np.int64)})[0]
+    assert images.shape == (3, 1, 28, 28)
+    assert not np.allclose(images[0], images[1]) and not np.allclose(images[1], images[2])  # the label steers G
