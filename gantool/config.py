@@ -103,6 +103,8 @@ class RunConfig:
     n_critic: int = setting(1, "optimizer", flag="--n-critic", help="Discriminator steps per generator step.")
     ema: bool = setting(False, "ema", flag="--ema", help="Keep an EMA generator for samples and export.")
     ema_decay: float = setting(0.999, "ema", help="Decay of the EMA generator's running average.")
+    ema_rampup: float = setting(0.0, "ema", help="EMA ramp-up (StyleGAN2-ADA): the average's half-life in images is at "
+                                "most this fraction of the images seen; 0 keeps the decay constant.")
     sync_bn: bool = setting(False, "distributed", flag="--sync-bn",
                             help="With --nproc: BatchNorm statistics over the global batch (SyncBatchNorm).")
     # the fast path (gantool/train/fast_path.py)
@@ -242,6 +244,7 @@ def validate(cfg: RunConfig) -> RunConfig:
         (cfg.n_critic >= 1, "n_critic must be at least 1"),
         (0.0 <= cfg.label_smoothing < 0.5, "label_smoothing must be in [0, 0.5)"),
         (0.0 < cfg.ema_decay < 1.0, "ema_decay must be in (0, 1)"),
+        (0.0 <= cfg.ema_rampup < 1.0, "ema_rampup must be in [0, 1)"),
         (cfg.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}"),
         (cfg.channels_last in CHANNELS_LAST, f"channels_last must be one of {', '.join(CHANNELS_LAST)}"),
         (cfg.compile_mode in COMPILE_MODES, f"compile_mode must be one of {', '.join(m or repr(m) for m in COMPILE_MODES)}"),

@@ -31,7 +31,7 @@ from gantool.metrics.kid import SUBSET_SIZE as KID_SUBSET_SIZE
 from gantool.plugins import Registry, split_name
 from gantool.specs import DataRequest
 
-METRICS = ("fid", "kid", "is", "pr", "dc", "stacked")  # scores of two image sets' features
+METRICS = ("fid", "kid", "is", "pr", "dc", "stacked", "shapes")  # scores of two image sets' features
 TASK_METRICS = ("cas", "gan-test", "augment")  # a classifier trained on a conditional generator's images
 IMAGE_METRICS = METRICS + TASK_METRICS
 CONDITIONAL_DEFAULTS = ("cas", "gan-test")  # added to the image defaults for a conditional generator
@@ -195,6 +195,12 @@ def compute(metrics: list[str], real: Features, fake: Features, fake_images: np.
 
             coverage = stacked_mnist_coverage(fake_images)
             values["stacked_modes"], values["stacked_kl"] = coverage.modes_covered, coverage.kl_to_uniform
+        elif metric == "shapes":
+            if fake_images is None or fake_images.shape[1] != 3:
+                raise UserError("the shapes metric needs RGB generations of the shapes dataset")
+            from gantool.metrics.shapes_coverage import shapes_coverage
+
+            values.update(shapes_coverage(fake_images).as_metrics())
     return values
 
 

@@ -137,6 +137,12 @@ def register_feature_extractors(register):
         summary="any ONNX feature model: onnx:PATH (first output features, optional second logits)",
         factory=lazy("gantool.metrics.features", "OnnxFeatures"),
     ))
+    register(FeatureExtractorSpec(
+        name="shapes-net",
+        summary="small classifier of the shapes dataset's 24 shape x colour combinations, shipped with gantool: "
+                "64-d features, 24 logits",
+        factory=lazy("gantool.metrics.shapes_coverage", "ShapesFeatures"),
+    ))
 
 
 class InceptionFeatures:

@@ -20,9 +20,6 @@ from typing import Any
 
 import numpy as np
 
-from gantool import hookimpl
-from gantool.specs import FeatureExtractorSpec, lazy
-
 CLASSES = 24  # 4 shapes x 6 colours: label = shape * 6 + colour
 COVERED_SHARE = 0.1  # of the uniform share of the images, for a combination to count
 
@@ -70,13 +67,3 @@ class ShapesFeatures:
         from gantool.metrics.features import Features
 
         return Features(*shapes_net.features_and_logits(np.asarray(images, np.float32), batch_size))
-
-
-@hookimpl
-def register_feature_extractors(register):
-    register(FeatureExtractorSpec(
-        name="shapes-net",
-        summary="small classifier of the shapes dataset's 24 shape x colour combinations, shipped with gantool: "
-                "64-d features, 24 logits",
-        factory=lazy("gantool.metrics.shapes_coverage", "ShapesFeatures"),
-    ))

@@ -65,7 +65,7 @@ def build(cfg: RunConfig, model: ModelSpec, loss: LossSpec, data: DataArrays, di
     stab = Stabilizers.from_config(cfg)
     G, D, channels_last = _modules(cfg, model, args, stab, dist, device)
     optimizers = {"g": optimizer(cfg, G, cfg.lr, device), "d": optimizer(cfg, D, cfg.lr_discriminator, device)}
-    ema = EMA(G, cfg.ema_decay) if cfg.ema else None
+    ema = EMA(G, cfg.ema_decay, cfg.ema_rampup, cfg.batch_size) if cfg.ema else None
     if cfg.compile:  # after the EMA copy, which stays an eager module
         fast_path.compile_modules(G, D, mode=cfg.compile_mode, backend=cfg.compile_backend)
     scaler = precision.scaler()

@@ -52,6 +52,7 @@ def state_dict(parts: TrainingParts, progress: Progress) -> dict[str, Any]:
         "model_args": dataclasses.asdict(parts.model_args),
         "generator": parts.G.state_dict(), "discriminator": parts.D.state_dict(),
         "ema": parts.ema.model.state_dict() if parts.ema else None,
+        "ema_state": parts.ema.state_dict() if parts.ema else None,
         "opt_g": parts.optimizers["g"].state_dict(), "opt_d": parts.optimizers["d"].state_dict(),
         "scaler": parts.scaler.state_dict(), "rng": rng_snapshot(parts.device), "batches": parts.batches.state_dict(),
         "fixed_z": progress.fixed_z, "step_state": step_state, "update_state": parts.update.state_dict(),
@@ -65,6 +66,8 @@ def load_state_dict(parts: TrainingParts, state: dict[str, Any]) -> Progress:
         parts.D.load_state_dict(state["discriminator"])
         if parts.ema and state.get("ema") is not None:
             parts.ema.model.load_state_dict(state["ema"])
+        if parts.ema and state.get("ema_state"):
+            parts.ema.load_state_dict(state["ema_state"])
         parts.optimizers["g"].load_state_dict(state["opt_g"])
         parts.optimizers["d"].load_state_dict(state["opt_d"])
         if state.get("scaler"):

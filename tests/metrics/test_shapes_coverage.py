@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from gantool.core.errors import UserError
 from gantool.data import shapes
 from gantool.metrics.shapes_coverage import CLASSES, COVERED_SHARE, ShapesFeatures, coverage_of, shapes_coverage
 
@@ -46,3 +47,16 @@ def test_other_sizes_are_resized_and_grey_is_refused():
     assert (classify(x.astype(np.float32) / 127.5 - 1.0) == labels).mean() >= 0.95
     with pytest.raises(ValueError, match="RGB"):
         classify(np.zeros((2, 1, 32, 32), np.float32))
+
+
+def test_the_extractor_is_registered_and_eval_has_the_metric():
+    from gantool.metrics.evaluate import compute, parse_metrics
+    from gantool.plugins import registry
+
+    assert registry().get("feature extractor", "shapes-net").factory(None).input_size == 32
+    x, _ = shapes.generate(48, 32, seed=shapes.SEEDS["test"])
+    images = x.astype(np.float32) / 127.5 - 1.0
+    values = compute(parse_metrics("shapes"), None, None, images)
+    assert values["shapes_covered"] == shapes_coverage(images).covered >= 1
+    with pytest.raises(UserError, match="RGB generations"):
+        compute(["shapes"], None, None, images[:, :1])

@@ -21,7 +21,7 @@ _assert_same = assert_same_state
 @pytest.mark.parametrize("model", ["dcgan", "gan"])  # dcgan: BatchNorm; gan: dropout uses the RNG
 def test_resume_is_bitwise_exact(tmp_path, tiny_images, model):
     common = ["--data", f"npz:{tiny_images}", "--batch-size", "16", "--log-every", "3", "--sample-every", "0",
-              "--checkpoint-every", "0", "--ema", "--device", "cpu", *SMALL[model]]
+              "--checkpoint-every", "0", "--ema", "--set", "ema_rampup=0.05", "--device", "cpu", *SMALL[model]]
     full = gantool("train", model, *common, "--steps", "14", "--name", "full", cwd=tmp_path)
     assert full.returncode == 0, full.stderr
     half = gantool("train", model, *common, "--steps", "7", "--name", "half", cwd=tmp_path)
@@ -32,7 +32,8 @@ def test_resume_is_bitwise_exact(tmp_path, tiny_images, model):
     a = _state(tmp_path / f"runs/{model}/full/checkpoints/last.pt")
     b = _state(tmp_path / f"runs/{model}/half/checkpoints/last.pt")
     assert a["step"] == b["step"] == 14
-    for key in ("generator", "discriminator", "ema", "opt_g", "opt_d", "rng", "batches"):
+    assert a["ema_state"]["images"] == 14 * 16  # the ramp-up's clock, restored on resume
+    for key in ("generator", "discriminator", "ema", "ema_state", "opt_g", "opt_d", "rng", "batches"):
         _assert_same(a[key], b[key], key)
 
     # the resumed run's metrics continue where the first half stopped

@@ -11,7 +11,7 @@ from gantool_stylegan.options import PROGAN, STYLEGAN2
 # rule 0.0002 res^2 / batch gives 0.0064; a little more keeps a short run steady)
 STYLEGAN2_DEFAULTS = {"data": "mnist", "image_size": 32, "latent_dim": 128, "batch_size": 32, "lr": 0.0025,
                       "beta1": 0.0, "beta2": 0.99, "r1_gamma": 0.05, "r1_every": 16, "ema": True,
-                      "ema_decay": 0.998, "steps": 20000, "log_every": 50, "sample_every": 500,
+                      "ema_decay": 0.998, "ema_rampup": 0.05, "steps": 20000, "log_every": 50, "sample_every": 500,
                       "checkpoint_every": 2000}
 # ProGAN's Adam 0.001 with betas (0, 0.99), WGAN-GP with drift, n_critic 1, EMA of G; 30k
 # images per phase reach 32 px after 210k images (6,600 steps of 32), then 2,000 steps there
