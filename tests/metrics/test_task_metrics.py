@@ -187,3 +187,21 @@ def test_table_augmentation_oversamples_the_minority_class(table_reg, tmp_path):
                               ev.EvalSettings(metrics="augment", real_subset=100, provider="cpu"))
     with pytest.raises(UserError, match="unknown metric fid for table data"):
         ev.evaluate_generator(table_reg, tmp_path / "t.onnx", tmp_path / "eval", ev.EvalSettings(metrics="fid"))
+
+
+def test_default_metrics_leave_out_cas_without_a_separate_test_split(reg, tmp_path):
+    from gantool.metrics.features import register_feature_extractors
+
+    register_feature_extractors(register=lambda spec: reg.add("feature extractor", spec, "gantool.metrics.features"))
+    # a dataset that ignores the split, as folder: and zip: do
+    reg.add("dataset", DatasetSpec(name="flat", summary="s", options=(),
+                                   load=lambda arg, request: _digits("train")), "tests")
+    path = conditional_onnx(tmp_path / "good.onnx", dataset="flat")
+    settings = ev.EvalSettings(metrics="", n=200, provider="cpu")
+    result = ev.evaluate_generator(reg, path, tmp_path / "eval", settings, data="flat")
+    assert "fid" in result.values and "cas" not in result.values and "gan_test" not in result.values
+    assert any("cas and gan-test skipped" in note and "no separate test split" in note for note in result.notes)
+    assert "cas" not in result.protocol["metrics"]
+    with pytest.raises(UserError, match="no separate test split"):  # asked for: refused
+        ev.evaluate_generator(reg, path, tmp_path / "eval", ev.EvalSettings(metrics="cas", n=200, provider="cpu"),
+                              data="flat")
