@@ -44,7 +44,7 @@ _PUBLIC = {
     "fit_pil": "gantool.data.images", "fit_array": "gantool.data.images", "list_images": "gantool.data.folder",
     "CONTINUOUS": "gantool.core.tables", "DISCRETE": "gantool.core.tables", "check_columns": "gantool.core.tables",
     "write_csv": "gantool.core.tables",
-    "cache_dir": "gantool.core.cache", "EvalResult": "gantool.metrics.evaluate", "write_result": "gantool.metrics.evaluate",
+    "cache_dir": "gantool.core.cache", "atomic_write": "gantool.core.fsutil", "EvalResult": "gantool.metrics.evaluate", "write_result": "gantool.metrics.evaluate",
 }
 
 __all__ = ["__version__", "hookimpl", *_PUBLIC]

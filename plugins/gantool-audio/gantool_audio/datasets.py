@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gantool import DataArrays, DataRequest, UserError, cache_dir
+from gantool import DataArrays, DataRequest, UserError, atomic_write, cache_dir
 from gantool_audio import PLUGIN
 from gantool_audio.signal import resample
 from gantool_audio.wavio import read_wav
@@ -151,9 +151,9 @@ def load_spoken_digits(arg: str | None, request: DataRequest) -> AudioArrays:
             arrays = {k: saved[k] for k in saved.files}
     else:
         arrays = build_spoken_digits(seed, rate, samples, clips)
-        tmp = path.with_name(f".{path.name}.tmp.npz")  # whole file, then renamed: a crash leaves no half cache
-        np.savez(tmp, **arrays)
-        tmp.replace(path)
+        # a unique temp file, then renamed: a crash or a second process building the same cache
+        # (every rank under --nproc) never leaves or reads half a file
+        atomic_write(path, lambda fh: np.savez(fh, **arrays), mode="wb")
     x = arrays[f"{split}_x"].astype(np.float32)[:, None, :] / 32767
     return AudioArrays(x=x, kind="audio", labels=arrays[f"{split}_labels"], num_classes=10, sample_rate=rate,
                        class_names=DIGITS, description=f"spoken digits by espeak-ng (seed {seed}, {split}: "

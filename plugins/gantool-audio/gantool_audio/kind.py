@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from gantool import UserError, image_grid, save_png
+from gantool import UserError, atomic_write, image_grid, save_png
 from gantool_audio import PLUGIN
 from gantool_audio import signal as sig
 from gantool_audio.wavio import write_wav
@@ -104,9 +104,8 @@ def write_audio(sampler, out: np.ndarray, path: Path, fmt: str, columns: int | N
         save_tiles(waves, path, columns)
     elif fmt == ".npz":
         extra = {"labels": labels} if labels is not None else {}
-        tmp = path.with_name(f".{path.name}.tmp.npz")
-        np.savez_compressed(tmp, audio=waves, z=z, sample_rate=np.int64(rate), **extra)
-        tmp.replace(path)
+        atomic_write(path, lambda fh: np.savez_compressed(fh, audio=waves, z=z, sample_rate=np.int64(rate), **extra),
+                     mode="wb")
     else:
         path.mkdir(parents=True, exist_ok=True)
         for i, wave in enumerate(waves):

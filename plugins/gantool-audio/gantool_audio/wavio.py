@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gantool import UserError
+from gantool import UserError, atomic_write
 from gantool_audio import PLUGIN
 
 
@@ -19,14 +19,15 @@ def to_pcm16(x: np.ndarray) -> np.ndarray:
 
 def write_wav(path: Path, x: np.ndarray, rate: int) -> None:
     """One mono clip (`[T]` or `[1, T]` in [-1, 1]) as a 16-bit PCM WAV, written whole to a
-    temporary name and renamed, so a failure never leaves half a file."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    with wave.open(str(tmp), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(int(rate))
-        out.writeframes(to_pcm16(np.asarray(x).reshape(-1)).tobytes())
-    tmp.replace(path)
+    unique temporary name and renamed, so a failure never leaves half a file."""
+    def write(fh) -> None:
+        with wave.open(fh, "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(int(rate))
+            out.writeframes(to_pcm16(np.asarray(x).reshape(-1)).tobytes())
+
+    atomic_write(path, write, mode="wb")
 
 
 def read_wav(path: Path) -> tuple[np.ndarray, int]:
