@@ -204,23 +204,31 @@ def compute(metrics: list[str], real: Features, fake: Features, fake_images: np.
     return values
 
 
+def write_timestamped_json(folder: Path, data: dict[str, Any], label: str = "") -> Path:
+    """folder/<time>[-label].json, never replacing an earlier result (a counter after the
+    time); OSError, naming the path, when the folder cannot take it."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    tail = f"-{label}" if label else ""
+    path, counter = folder / f"{stamp}{tail}.json", 2
+    while path.exists():
+        path, counter = folder / f"{stamp}-{counter}{tail}.json", counter + 1
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, lambda fh: json.dump(data, fh, indent=1))
+    except OSError as exc:
+        raise OSError(exc.errno, f"could not write {path} ({exc.strerror or exc})") from exc
+    return path
+
+
 def write_result(result: EvalResult, folder: Path) -> Path | None:
     """Write `result` as folder/<time>.json; None (and `result.write_error`) when the folder
     cannot take it: minutes of evaluation are not thrown away for an unwritable folder, the
     caller prints the values first and then reports the failed write."""
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    path = folder / f"{stamp}.json"
-    suffix = 2
-    while path.exists():  # never replace an earlier result
-        path = folder / f"{stamp}-{suffix}.json"
-        suffix += 1
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, lambda fh: json.dump(result.to_json(), fh, indent=1))
+        return write_timestamped_json(folder, result.to_json())
     except OSError as exc:
-        result.write_error = f"could not write {path} ({exc.strerror or exc}); the scores above are not saved"
+        result.write_error = f"{exc.strerror}; the scores above are not saved"
         return None
-    return path
 
 
 def choose_extractor(registry: Registry, features: str, resize: str | None, image_channels: int):

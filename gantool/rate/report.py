@@ -10,7 +10,6 @@ study folder's `eval/` when they came from .onnx files.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from gantool.core.errors import UserError
-from gantool.core.fsutil import atomic_write
+from gantool.metrics.evaluate import write_timestamped_json
 from gantool.rate import answers as answers_file
 from gantool.rate import stats
 from gantool.rate.study import CHOICES, Study
@@ -183,14 +182,7 @@ def output_folders(study: Study, folder: Path) -> list[Path]:
 def write(result: RateResult, folder: Path) -> None:
     """folder/<time>-rate.json, never replacing an earlier result; added to `result.paths`,
     or to `result.write_error` when the folder cannot take it."""
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    path, suffix = folder / f"{stamp}-rate.json", 2
-    while path.exists():
-        path, suffix = folder / f"{stamp}-{suffix}-rate.json", suffix + 1
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, lambda fh: json.dump(result.to_json(), fh, indent=1))
+        result.paths.append(write_timestamped_json(folder, result.to_json(), "rate"))
     except OSError as exc:
-        result.write_error += f"could not write {path} ({exc.strerror or exc}); the numbers above are not saved. "
-        return
-    result.paths.append(path)
+        result.write_error += f"{exc.strerror}; the numbers above are not saved. "
