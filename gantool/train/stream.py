@@ -57,9 +57,9 @@ class Prefetcher:
         self._lent: tuple[torch.Tensor, Any] | None = None
         fd = os.open(x.filename, os.O_RDONLY)
         reader = _RowReader(fd, int(x.offset), int(np.prod(x.shape[1:])), len(x), str(x.filename))
-        thread = threading.Thread(target=_fill, args=(reader, next_indices, self._free, self._ready, self._stop),
-                                  name="gantool-prefetch", daemon=True)
-        thread.start()
+        self._thread = threading.Thread(target=_fill, args=(reader, next_indices, self._free, self._ready, self._stop),
+                                        name="gantool-prefetch", daemon=True)
+        self._thread.start()
         weakref.finalize(self, self._stop.set)  # a dropped Prefetcher ends its thread
 
     def take(self, idx: torch.Tensor) -> torch.Tensor:
@@ -84,7 +84,9 @@ class Prefetcher:
             self._lent = None
 
     def close(self) -> None:
+        """Stop the thread and wait for it: its file is closed and its buffers are free on return."""
         self._stop.set()
+        self._thread.join(timeout=10)
 
 
 class _RowReader:

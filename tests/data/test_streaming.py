@@ -50,6 +50,15 @@ def test_streaming_and_in_memory_draw_identical_batches_over_epochs(tmp_path):
     assert xs.dtype == torch.float32 and float(xs.min()) >= -1.0
 
 
+def test_closing_the_prefetcher_ends_its_thread(tmp_path):
+    streamed = Batches(DataArrays(x=cached(tmp_path), kind="image"), 8, 3, CPU, options=TINY_BUDGET)
+    streamed.next()
+    prefetcher = streamed._prefetcher
+    assert prefetcher._thread.is_alive()
+    prefetcher.close()
+    assert not prefetcher._thread.is_alive()
+
+
 def test_each_process_streams_only_its_share(tmp_path):
     x = cached(tmp_path, n=40)
     whole = Batches(DataArrays(x=np.array(x), kind="image"), 8, 1, CPU)
