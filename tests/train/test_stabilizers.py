@@ -38,7 +38,7 @@ def test_instance_noise_reaches_the_discriminator_in_training(tmp_path):
     plain, run2 = make(tmp_path / "plain", steps=1, batch_size=512)
     plain.D.register_forward_pre_hook(lambda module, args: plain_seen.append(args[0].detach().clone()))
     plain.fit(run2, 1)
-    assert torch.equal(plain_seen[0], plain.batches.x[plain.batches.perm[:512]])
+    assert torch.equal(plain_seen[0], plain.batches.x[plain.batches.order.perm[:512]])
 
 
 def test_pack_stacks_consecutive_samples_along_channels():
