@@ -8,13 +8,14 @@ activations before the last layer (for Frechet distance), `logits` the 10 class 
 
 from __future__ import annotations
 
-import hashlib
 from functools import lru_cache
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from gantool.core.download import sha256_file
 
 WEIGHTS = Path(__file__).parent / "weights" / "lenet-mnist.pt"
 FEATURE_DIM = 128
@@ -39,7 +40,7 @@ class LeNet(nn.Module):
 
 
 def weights_sha256(path: Path = WEIGHTS) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return sha256_file(path)
 
 
 @lru_cache(maxsize=1)

@@ -8,7 +8,6 @@ to 32 px). `features` are the 64 activations before the last layer, `forward` th
 
 from __future__ import annotations
 
-import hashlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,6 +15,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from gantool.core.download import sha256_file
 
 WEIGHTS = Path(__file__).parent / "weights" / "shapes-net.pt"
 CLASSES = 24  # 4 shapes x 6 colours
@@ -45,7 +46,7 @@ class ShapesNet(nn.Module):
 
 
 def weights_sha256(path: Path = WEIGHTS) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return sha256_file(path)
 
 
 @lru_cache(maxsize=1)
